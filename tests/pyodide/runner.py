@@ -1,0 +1,101 @@
+"""Runs the contract test functions inside Pyodide with the Workers adapters as fixtures.
+
+The fixture names match `tests/contracts/conftest.py`; every test gets freshly emptied bindings.
+Only runs inside Pyodide (imports the Workers SDK); started by `tests/pyodide/run.mjs`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import workerbase_test_env  # type: ignore[import-not-found]  # registered by harness.mjs
+from workers import _EnvWrapper
+
+from workerbase.bindings.workers.crypto import WorkersCrypto
+from workerbase.bindings.workers.d1 import WorkersDatabase
+from workerbase.bindings.workers.kv import WorkersKeyValue
+from workerbase.bindings.workers.r2 import WorkersObjectStore
+
+CONTRACT_MODULES = [
+    "tests.contracts.test_database",
+    "tests.contracts.test_key_value",
+    "tests.contracts.test_object_store",
+    "tests.contracts.test_crypto",
+]
+
+
+async def _empty_database(env: Any) -> WorkersDatabase:
+    db = WorkersDatabase(env.DB)
+    tables = await db.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'"
+    )
+    if tables.rows:
+        # Deferred foreign keys are checked at commit, when every table is gone: drop order does not matter.
+        from workerbase.ports import Statement
+
+        drops = [Statement(f'DROP TABLE "{row["name"]}"') for row in tables.rows]
+        await db.batch([Statement("PRAGMA defer_foreign_keys = on"), *drops])
+    return db
+
+
+async def _empty_key_value(env: Any) -> WorkersKeyValue:
+    while True:
+        page = await env.CACHE.list()
+        for key in page["keys"]:
+            await env.CACHE.delete(key["name"])
+        if page["list_complete"]:
+            break
+    return WorkersKeyValue(env.CACHE)
+
+
+async def _empty_object_store(env: Any) -> WorkersObjectStore:
+    while True:
+        listing = await env.FILES.list()
+        keys = [obj.key for obj in listing.objects]
+        if keys:
+            await env.FILES.delete(keys)
+        if not listing.truncated:
+            break
+    return WorkersObjectStore(env.FILES)
+
+
+async def _crypto(env: Any) -> WorkersCrypto:
+    return WorkersCrypto()
+
+
+FIXTURES: dict[str, Callable[[Any], Awaitable[Any]]] = {
+    "db": _empty_database,
+    "kv": _empty_key_value,
+    "store": _empty_object_store,
+    "crypto": _crypto,
+}
+
+
+async def run_contract_suites(selection: str = "") -> int:
+    """Run every contract test whose name contains `selection`; return the number that failed."""
+    env = _EnvWrapper(workerbase_test_env.env)
+    passed = failed = 0
+    started = time.perf_counter()
+    for module_name in CONTRACT_MODULES:
+        module = importlib.import_module(module_name)
+        for name, test in inspect.getmembers(module, inspect.iscoroutinefunction):
+            if not name.startswith("test_") or selection not in f"{module_name}::{name}":
+                continue
+            try:
+                kwargs = {param: await FIXTURES[param](env) for param in inspect.signature(test).parameters}
+                await test(**kwargs)
+            except Exception:
+                failed += 1
+                print(f"FAILED {module_name}::{name}\n{traceback.format_exc()}")
+            else:
+                passed += 1
+                print(f"passed {module_name}::{name}")
+    print(f"\npyodide contract suites: {time.perf_counter() - started:.1f}s")
+    print(f"{passed} passed, {failed} failed")
+    return failed
