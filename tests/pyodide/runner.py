@@ -20,6 +20,7 @@ from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.d1 import WorkersDatabase
 from workerbase.bindings.workers.kv import WorkersKeyValue
 from workerbase.bindings.workers.r2 import WorkersObjectStore
+from workerbase.ports import Statement
 
 CONTRACT_MODULES = [
     "tests.contracts.test_database",
@@ -37,8 +38,6 @@ async def _empty_database(env: Any) -> WorkersDatabase:
     )
     if tables.rows:
         # Deferred foreign keys are checked at commit, when every table is gone: drop order does not matter.
-        from workerbase.ports import Statement
-
         drops = [Statement(f'DROP TABLE "{row["name"]}"') for row in tables.rows]
         await db.batch([Statement("PRAGMA defer_foreign_keys = on"), *drops])
     return db
@@ -78,11 +77,14 @@ FIXTURES: dict[str, Callable[[Any], Awaitable[Any]]] = {
 
 
 async def run_contract_suites(selection: str = "") -> int:
-    """Run every contract test whose name contains `selection`; return the number that failed."""
+    """Run the contract tests whose `module::test` name contains `selection` (a module name, or
+    `test_database::test_null`); return the number that failed."""
     env = _EnvWrapper(workerbase_test_env.env)
     passed = failed = 0
     started = time.perf_counter()
     for module_name in CONTRACT_MODULES:
+        if selection.split("::")[0] not in module_name:
+            continue
         module = importlib.import_module(module_name)
         for name, test in inspect.getmembers(module, inspect.iscoroutinefunction):
             if not name.startswith("test_") or selection not in f"{module_name}::{name}":
