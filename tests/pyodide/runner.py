@@ -16,11 +16,9 @@ from typing import Any
 import workerbase_test_env  # type: ignore[import-not-found]  # registered by harness.mjs
 from workers import _EnvWrapper
 
-from workerbase.bindings.workers.crypto import WorkersCrypto
-from workerbase.bindings.workers.d1 import WorkersDatabase
-from workerbase.bindings.workers.kv import WorkersKeyValue
-from workerbase.bindings.workers.r2 import WorkersObjectStore
 from workerbase.ports import Statement
+
+# Adapters are imported inside their fixture so one suite runs while another port is being built.
 
 CONTRACT_MODULES = [
     "tests.contracts.test_database",
@@ -30,7 +28,9 @@ CONTRACT_MODULES = [
 ]
 
 
-async def _empty_database(env: Any) -> WorkersDatabase:
+async def _empty_database(env: Any) -> Any:
+    from workerbase.bindings.workers.d1 import WorkersDatabase
+
     db = WorkersDatabase(env.DB)
     tables = await db.query(
         "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -43,7 +43,9 @@ async def _empty_database(env: Any) -> WorkersDatabase:
     return db
 
 
-async def _empty_key_value(env: Any) -> WorkersKeyValue:
+async def _empty_key_value(env: Any) -> Any:
+    from workerbase.bindings.workers.kv import WorkersKeyValue
+
     while True:
         page = await env.CACHE.list()
         for key in page["keys"]:
@@ -53,7 +55,9 @@ async def _empty_key_value(env: Any) -> WorkersKeyValue:
     return WorkersKeyValue(env.CACHE)
 
 
-async def _empty_object_store(env: Any) -> WorkersObjectStore:
+async def _empty_object_store(env: Any) -> Any:
+    from workerbase.bindings.workers.r2 import WorkersObjectStore
+
     while True:
         listing = await env.FILES.list()
         keys = [obj.key for obj in listing.objects]
@@ -64,7 +68,9 @@ async def _empty_object_store(env: Any) -> WorkersObjectStore:
     return WorkersObjectStore(env.FILES)
 
 
-async def _crypto(env: Any) -> WorkersCrypto:
+async def _crypto(env: Any) -> Any:
+    from workerbase.bindings.workers.crypto import WorkersCrypto
+
     return WorkersCrypto()
 
 
