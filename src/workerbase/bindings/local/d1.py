@@ -1,0 +1,105 @@
+"""D1 on a local SQLite file, behaving like D1 as seen from Python Workers.
+
+What we copy from D1 (each pinned by tests/contracts/test_database.py against Miniflare):
+* foreign keys on; `batch()` is one transaction; statements that open transactions are refused;
+* D1's size limits (checked in `d1_rules`, and set as SQLite limits as a second guard);
+* numbers: D1 binds every JS number as REAL (`SELECT typeof(?)` with 5 is 'real'), and Pyodide turns any
+  integral JS number back into a Python int. So we bind int and bool as float and read integral floats
+  back as int: `SELECT ? || ''` with 5 gives '5.0' here as on D1, and a bug that relies on it shows up
+  locally instead of after deploy.
+* `meta`: `changes` and `last_row_id` exactly; `rows_read`/`rows_written` are estimates (rows returned,
+  rows changed), where D1 counts rows scanned and index entries written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from workerbase.bindings import d1_rules
+from workerbase.errors import UnsupportedValue, WorkerbaseError
+from workerbase.ports import QueryMeta, QueryResult, Row, SqlParam, SqlValue, Statement
+
+
+class SqliteDatabase:
+    def __init__(self, path: Path | str) -> None:
+        # One connection used from the event loop only; check_same_thread is off because test clients run
+        # the app on a worker thread.
+        self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._connection.execute("PRAGMA foreign_keys = ON")
+        self._connection.execute("PRAGMA journal_mode = WAL")
+        self._connection.execute("PRAGMA busy_timeout = 5000")
+        for limit, value in (
+            (sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, d1_rules.MAX_BOUND_PARAMETERS),
+            (sqlite3.SQLITE_LIMIT_SQL_LENGTH, d1_rules.MAX_STATEMENT_BYTES),
+            (sqlite3.SQLITE_LIMIT_LENGTH, d1_rules.MAX_VALUE_BYTES),
+            (sqlite3.SQLITE_LIMIT_COLUMN, d1_rules.MAX_COLUMNS),
+        ):
+            self._connection.setlimit(limit, value)
+        self._deadline = 0.0
+        self._connection.set_progress_handler(self._past_deadline, 10_000)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The raw connection, for the local runtime's migrations only."""
+        return self._connection
+
+    def close(self) -> None:
+        self._connection.close()
+
+    async def query(self, sql: str, params: Sequence[SqlParam] = ()) -> QueryResult:
+        d1_rules.check_statement(sql, params)
+        return self._run(Statement(sql, params))
+
+    async def batch(self, statements: Sequence[Statement]) -> list[QueryResult]:
+        for statement in statements:
+            d1_rules.check_statement(statement.sql, statement.params)
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            results = [self._run(statement) for statement in statements]
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+        return results
+
+    def _run(self, statement: Statement) -> QueryResult:
+        self._deadline = time.monotonic() + d1_rules.QUERY_TIMEOUT_SECONDS
+        changes_before = self._connection.total_changes
+        try:
+            cursor = self._connection.execute(statement.sql, [_bindable(p) for p in statement.params])
+            names = [column[0] for column in cursor.description or ()]
+            rows: list[Row] = [dict(zip(names, map(_readable, values), strict=True)) for values in cursor]
+            # Like D1, count every row changed, including by cascades and triggers.
+            changes = self._connection.total_changes - changes_before
+            last_row_id = self._connection.execute("SELECT last_insert_rowid()").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise _translate(exc) from exc
+        meta = QueryMeta(changes=changes, last_row_id=last_row_id, rows_read=len(rows), rows_written=changes)
+        return QueryResult(rows=rows, meta=meta)
+
+    def _past_deadline(self) -> int:
+        return 1 if time.monotonic() > self._deadline else 0
+
+
+def _bindable(value: SqlParam) -> SqlValue:
+    # bool is an int subclass: both become REAL, as JS numbers and booleans do in D1.
+    return float(value) if isinstance(value, int) else value
+
+
+def _readable(value: SqlValue) -> SqlValue:
+    if type(value) is float and value.is_integer() and abs(value) <= d1_rules.MAX_SAFE_INTEGER:
+        return int(value)
+    if type(value) is int and abs(value) > d1_rules.MAX_SAFE_INTEGER:
+        # D1 would hand Python a rounded float here; failing loudly beats silent corruption.
+        raise UnsupportedValue(f"integer {value} read from the database is outside +-(2^53 - 1)")
+    return value
+
+
+def _translate(exc: sqlite3.Error) -> WorkerbaseError:
+    code_name = getattr(exc, "sqlite_errorname", None) or "SQLITE_ERROR"
+    if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        code_name = "SQLITE_ERROR"  # misuse such as two statements in one string
+    return d1_rules.error_from_sqlite(code_name, str(exc))
