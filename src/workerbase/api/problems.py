@@ -1,0 +1,137 @@
+"""Every error response is an RFC 9457 problem (`application/problem+json`) with a stable `code`.
+
+Domain errors carry their status and code (`workerbase.errors`); HTTP and validation errors from
+Starlette/FastAPI are mapped here. Internals (messages of unexpected errors, stack traces) never reach
+the client; they go to the log with the request id the client also sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from workerbase.errors import WorkerbaseError
+from workerbase.logs import get_logger
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def problem_body(
+    status: int,
+    code: str,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    request_id: str | None = None,
+    **extras: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:workerbase:problem:{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extras)
+    return body
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    code: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> JSONResponse:
+    request_id = request.scope.get("state", {}).get("request_id") if request is not None else None
+    return JSONResponse(
+        problem_body(status, code, request_id=request_id, **fields),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def code_for_status(status: int) -> str:
+    return _CODES_BY_STATUS.get(status, f"http_{status}")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    return problem_response(
+        request, exc.status_code, code_for_status(exc.status_code), detail=detail, headers=exc.headers
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return problem_response(request, 400, "malformed_json", detail="The request body is not valid JSON.")
+    return problem_response(
+        request,
+        422,
+        "validation_failed",
+        detail="The request has invalid fields.",
+        errors=[_field_error(error) for error in errors],
+    )
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    location: Sequence[Any] = error.get("loc", ())
+    return {
+        "field": ".".join(str(part) for part in location),
+        "message": error.get("msg", "invalid"),
+        "type": error.get("type", "invalid"),
+    }
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkerbaseError)
+    if exc.status >= 500:
+        get_logger().error(
+            "request failed: %s",
+            exc.code,
+            exc_info=exc,
+            extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id")}},
+        )
+    return problem_response(
+        request,
+        exc.status,
+        exc.code,
+        title=exc.title,
+        detail=str(exc) if exc.public_detail else None,
+        **exc.problem_extras(),
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(WorkerbaseError, _domain_error)

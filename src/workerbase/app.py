@@ -1,0 +1,28 @@
+"""The composition root: `create_app(platform_factory)` builds the FastAPI app for either runtime.
+
+Called at import time by `src/entry.py` on Workers, so it must not read env, time or randomness; all of
+that happens per request in `RequestContextMiddleware`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from workerbase.api.middleware import RequestContextMiddleware
+from workerbase.api.problems import install_problem_handlers
+from workerbase.api.routes import health
+from workerbase.logs import configure_logging
+from workerbase.platform import PlatformFactory
+
+
+def create_app(platform_factory: PlatformFactory) -> FastAPI:
+    configure_logging()
+    app = FastAPI(
+        title="workerbase",
+        version="0.1.0",
+        summary="Backend for AI chat applications on Cloudflare Workers (D1, KV, R2).",
+    )
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, platform_factory=platform_factory)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,33 @@
+"""Opens the local runtime's bindings in a state directory (gitignored `.workerbase/` by default):
+
+    d1.sqlite3   the D1 database, migrated from `migrations/` on open
+    kv.sqlite3   the KV namespace
+    r2/          the R2 bucket
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workerbase.bindings.local.crypto import LocalCrypto
+from workerbase.bindings.local.d1 import SqliteDatabase
+from workerbase.bindings.local.kv import SqliteKeyValue
+from workerbase.bindings.local.migrations import apply_migrations
+from workerbase.bindings.local.r2 import FileObjectStore
+from workerbase.config import Settings
+from workerbase.platform import Platform
+
+
+def open_local_platform(state_dir: Path, migrations_dir: Path, settings: Settings) -> tuple[Platform, list[str]]:
+    """Open (creating if needed) the local bindings; return them and the migrations just applied."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    db = SqliteDatabase(state_dir / "d1.sqlite3")
+    applied = apply_migrations(db.connection, migrations_dir)
+    platform = Platform(
+        settings=settings,
+        db=db,
+        cache=SqliteKeyValue(state_dir / "kv.sqlite3"),
+        files=FileObjectStore(state_dir / "r2"),
+        crypto=LocalCrypto(),
+    )
+    return platform, applied

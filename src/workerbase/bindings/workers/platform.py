@@ -1,0 +1,24 @@
+"""Builds a request's Platform from the `env` the Workers ASGI bridge puts in the ASGI scope."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from workerbase.bindings.workers.crypto import WorkersCrypto
+from workerbase.bindings.workers.d1 import WorkersDatabase
+from workerbase.bindings.workers.kv import WorkersKeyValue
+from workerbase.bindings.workers.r2 import WorkersObjectStore
+from workerbase.config import Settings
+from workerbase.platform import Platform
+
+
+def platform_from_scope(scope: MutableMapping[str, Any]) -> Platform:
+    env = scope["env"]
+    return Platform(
+        settings=Settings.from_env(lambda name: getattr(env, name, None)),
+        db=WorkersDatabase(env.DB),
+        cache=WorkersKeyValue(env.CACHE),
+        files=WorkersObjectStore(env.FILES),
+        crypto=WorkersCrypto(),
+    )

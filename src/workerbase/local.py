@@ -1,0 +1,80 @@
+"""The local runtime: the same app on CPython with embedded bindings, no Cloudflare account, no network.
+
+    uv run workerbase-local [--host 127.0.0.1] [--port 8787] [--state-dir .workerbase]
+
+Settings come from `.dev.vars` (the file `pywrangler dev` reads too) and the process environment, which
+wins. State (SQLite files, R2 objects) lives in the state directory; delete it to start over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from workerbase.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_DEFAULTS = {"ENVIRONMENT": "development"}
+
+
+def read_dev_vars(path: Path) -> dict[str, str]:
+    """Parse a `.dev.vars` file (dotenv syntax: KEY=value, # comments, optional quotes)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, separator, value = stripped.removeprefix("export ").partition("=")
+        if not separator or not key.strip().isidentifier():
+            raise ConfigurationError(f"{path}:{number}: expected KEY=value")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def local_environment(dev_vars: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    return {**LOCAL_DEFAULTS, **read_dev_vars(dev_vars), **environ}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="workerbase-local", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8787)
+    parser.add_argument("--state-dir", type=Path, default=Path(".workerbase"))
+    parser.add_argument("--migrations-dir", type=Path, default=PROJECT_ROOT / "migrations")
+    parser.add_argument("--dev-vars", type=Path, default=Path(".dev.vars"))
+    args = parser.parse_args(argv)
+
+    # Imported here so `--help` stays fast and the module imports without uvicorn installed.
+    import uvicorn
+
+    from workerbase.app import create_app
+    from workerbase.bindings.local.platform import open_local_platform
+    from workerbase.config import Settings
+    from workerbase.logs import configure_logging, get_logger
+
+    configure_logging(("workerbase", "uvicorn", "uvicorn.error"))
+    try:
+        env = local_environment(args.dev_vars, os.environ)
+        settings = Settings.from_env(env.get)
+    except ConfigurationError as exc:
+        sys.exit(f"workerbase-local: configuration error: {exc}")
+    platform, applied = open_local_platform(args.state_dir, args.migrations_dir, settings)
+    get_logger().info(
+        "local runtime ready",
+        extra={"fields": {"state_dir": str(args.state_dir.resolve()), "migrations_applied": applied}},
+    )
+    app = create_app(lambda scope: platform)
+    # Our middleware logs each request as JSON; uvicorn's own access log would duplicate it as text.
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Structured logs: one JSON object per line, on stdout (Workers Logs and `wrangler tail` collect it).
+
+Configured when the app is created, never at import. Fields passed as `extra={"fields": {...}}` are
+merged into the line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+LOGGER_NAME = "workerbase"
+
+
+class JsonLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def configure_logging(logger_names: tuple[str, ...] = (LOGGER_NAME,)) -> None:
+    """Send the named loggers to stdout as JSON lines (idempotent)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if any(isinstance(h.formatter, JsonLineFormatter) for h in logger.handlers):
+            continue
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonLineFormatter())
+        logger.handlers = [handler]
+        logger.propagate = False
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+
+
+def get_logger() -> logging.Logger:
+    return logging.getLogger(LOGGER_NAME)
