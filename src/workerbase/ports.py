@@ -207,7 +207,9 @@ PBKDF2_MAX_ITERATIONS = 100_000
 
 
 class Crypto(Protocol):
-    async def pbkdf2_sha256(self, password: bytes, salt: bytes, iterations: int, length: int = 32) -> bytes: ...
+    async def pbkdf2_sha256(
+        self, password: bytes, salt: bytes, iterations: int, length: int = 32
+    ) -> bytes: ...
 
     def hmac_sha256(self, key: bytes, message: bytes) -> bytes: ...
 

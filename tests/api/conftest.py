@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -41,6 +42,6 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def with_platform(platform: Platform, **changes: object) -> FastAPI:
+def with_platform(platform: Platform, **changes: Any) -> FastAPI:
     """An app whose platform has some bindings replaced (e.g. by a failing one)."""
     return create_app(lambda scope: replace(platform, **changes))

@@ -40,7 +40,13 @@ async def test_every_sqlite_type_round_trips(db: Database) -> None:
     )
     row = (await db.query("SELECT label, amount, ratio, data, flag FROM items")).first()
     assert row == {"label": "text", "amount": 42, "ratio": 0.25, "data": blob, "flag": 1}
-    assert [type(row[k]) for k in ("label", "amount", "ratio", "data", "flag")] == [str, int, float, bytes, int]
+    assert [type(row[k]) for k in ("label", "amount", "ratio", "data", "flag")] == [
+        str,
+        int,
+        float,
+        bytes,
+        int,
+    ]
     types = (await db.query("SELECT typeof(amount) a, typeof(ratio) r, typeof(data) d FROM items")).first()
     assert types == {"a": "integer", "r": "real", "d": "blob"}
 

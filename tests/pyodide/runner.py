@@ -38,7 +38,7 @@ async def _empty_database(env: Any) -> Any:
     )
     if tables.rows:
         # Deferred foreign keys are checked at commit, when every table is gone: drop order does not matter.
-        drops = [Statement(f'DROP TABLE "{row["name"]}"') for row in tables.rows]
+        drops = [Statement(f'DROP TABLE "{row["name"]!s}"') for row in tables.rows]
         await db.batch([Statement("PRAGMA defer_foreign_keys = on"), *drops])
     return db
 

@@ -28,8 +28,14 @@ def test_values_are_normalised() -> None:
         ({"ENVIRONMENT": "  "}, "ENVIRONMENT is required"),
         ({"ENVIRONMENT": "prod"}, "ENVIRONMENT must be one of"),
         ({"ENVIRONMENT": "production", "LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"),
-        ({"ENVIRONMENT": "production", "MAX_REQUEST_BODY_BYTES": "10MB"}, "MAX_REQUEST_BODY_BYTES must be an integer"),
-        ({"ENVIRONMENT": "production", "MAX_REQUEST_BODY_BYTES": "1"}, "MAX_REQUEST_BODY_BYTES must be between"),
+        (
+            {"ENVIRONMENT": "production", "MAX_REQUEST_BODY_BYTES": "10MB"},
+            "MAX_REQUEST_BODY_BYTES must be an integer",
+        ),
+        (
+            {"ENVIRONMENT": "production", "MAX_REQUEST_BODY_BYTES": "1"},
+            "MAX_REQUEST_BODY_BYTES must be between",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:

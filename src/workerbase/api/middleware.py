@@ -60,7 +60,9 @@ class RequestContextMiddleware:
             limit = platform.settings.max_request_body_bytes
             declared = headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
-                await _send_problem(send_with_request_id, 413, "payload_too_large", request_id, _too_large(limit))
+                await _send_problem(
+                    send_with_request_id, 413, "payload_too_large", request_id, _too_large(limit)
+                )
             else:
                 await self.app(scope, _limited(receive, limit), send_with_request_id)
         except WorkerbaseError as exc:  # raised before routing, e.g. a misconfigured setting
@@ -121,7 +123,10 @@ async def _send_problem(send: Send, status: int, code: str, request_id: str, det
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -7,7 +7,7 @@ the client; they go to the log with the request id the client also sees.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -65,7 +65,7 @@ def problem_response(
     status: int,
     code: str,
     *,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> JSONResponse:
     request_id = request.scope.get("state", {}).get("request_id") if request is not None else None
@@ -83,7 +83,11 @@ def code_for_status(status: int) -> str:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase
+        else None
+    )
     return problem_response(
         request, exc.status_code, code_for_status(exc.status_code), detail=detail, headers=exc.headers
     )

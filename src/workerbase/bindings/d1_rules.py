@@ -47,7 +47,9 @@ _CONSTRAINT_KINDS = {
 def check_statement(sql: str, params: Sequence[object]) -> None:
     """Refuse what D1 would refuse (or silently corrupt), with our exception types."""
     if len(sql.encode()) > MAX_STATEMENT_BYTES:
-        raise LimitExceeded(BINDING, "statement_bytes", f"SQL statement longer than {MAX_STATEMENT_BYTES} bytes")
+        raise LimitExceeded(
+            BINDING, "statement_bytes", f"SQL statement longer than {MAX_STATEMENT_BYTES} bytes"
+        )
     if len(params) > MAX_BOUND_PARAMETERS:
         raise LimitExceeded(
             BINDING,
@@ -78,7 +80,8 @@ def check_value(position: int, value: object) -> None:
             )
         return
     raise UnsupportedValue(
-        f"parameter {position}: {type(value).__name__} cannot be bound (use None, bool, int, float, str, bytes)"
+        f"parameter {position}: {type(value).__name__} cannot be bound"
+        " (use None, bool, int, float, str or bytes)"
     )
 
 

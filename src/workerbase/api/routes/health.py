@@ -66,5 +66,3 @@ async def _timed(name: str, probe: Awaitable[object]) -> CheckResult:
         get_logger().exception("health check failed", extra={"fields": {"binding": name}})
         status = "error"
     return CheckResult(status=status, latency_ms=round((time.perf_counter() - started) * 1000, 2))
-
-

@@ -1,8 +1,8 @@
 """Opens the local runtime's bindings in a state directory (gitignored `.workerbase/` by default):
 
-    d1.sqlite3   the D1 database, migrated from `migrations/` on open
-    kv.sqlite3   the KV namespace
-    r2/          the R2 bucket
+d1.sqlite3   the D1 database, migrated from `migrations/` on open
+kv.sqlite3   the KV namespace
+r2/          the R2 bucket
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from workerbase.config import Settings
 from workerbase.platform import Platform
 
 
-def open_local_platform(state_dir: Path, migrations_dir: Path, settings: Settings) -> tuple[Platform, list[str]]:
+def open_local_platform(
+    state_dir: Path, migrations_dir: Path, settings: Settings
+) -> tuple[Platform, list[str]]:
     """Open (creating if needed) the local bindings; return them and the migrations just applied."""
     state_dir.mkdir(parents=True, exist_ok=True)
     db = SqliteDatabase(state_dir / "d1.sqlite3")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from pyodide.ffi import JsException, jsnull, to_js
 
@@ -27,7 +27,8 @@ from workerbase.ports import QueryMeta, QueryResult, Row, SqlParam, Statement
 
 # "Error: D1_ERROR: UNIQUE constraint failed: t.email: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)"
 _D1_ERROR = re.compile(
-    r"^(?:Error: )?(?P<kind>D1_\w+): (?P<message>.*?)(?:: (?P<code>SQLITE_\w+)(?: \(extended: (?P<extended>\w+)\))?)?$",
+    r"^(?:Error: )?(?P<kind>D1_\w+): (?P<message>.*?)"
+    r"(?:: (?P<code>SQLITE_\w+)(?: \(extended: (?P<extended>\w+)\))?)?$",
     re.DOTALL,
 )
 
@@ -72,7 +73,7 @@ def _to_js_param(value: SqlParam) -> Any:
 
 
 def _to_result(result: Any) -> QueryResult:
-    rows: list[Row] = result.results.to_py()
+    rows: list[dict[str, Any]] = result.results.to_py()
     for row in rows:
         for column, value in row.items():
             if value is jsnull:
@@ -81,7 +82,7 @@ def _to_result(result: Any) -> QueryResult:
                 row[column] = bytes(value)
     meta = result.meta
     return QueryResult(
-        rows=rows,
+        rows=cast(list[Row], rows),
         meta=QueryMeta(
             changes=meta.changes or 0,
             last_row_id=meta.last_row_id or 0,
