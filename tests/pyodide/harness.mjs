@@ -46,12 +46,17 @@ export async function startRuntime() {
     modules: true,
     script: "export default { fetch() { return new Response('ok'); } }",
     compatibilityDate: compatibilityDate(),
+    // Plain-text vars reach the Worker in `env` like wrangler.toml [vars]; LOG_LEVEL is left unset on
+    // purpose so the suite sees a missing variable take its default.
+    bindings: { ENVIRONMENT: "production", MAX_REQUEST_BODY_BYTES: "2048" },
     d1Databases: ["DB"],
     kvNamespaces: ["CACHE"],
     r2Buckets: ["FILES"],
   });
   const raw = await mf.getBindings();
   const env = {
+    ENVIRONMENT: raw.ENVIRONMENT,
+    MAX_REQUEST_BODY_BYTES: raw.MAX_REQUEST_BODY_BYTES,
     DB: named("D1Database", raw.DB),
     CACHE: named("KvNamespace", raw.CACHE),
     FILES: named("R2Bucket", raw.FILES),

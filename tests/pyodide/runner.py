@@ -25,6 +25,7 @@ CONTRACT_MODULES = [
     "tests.contracts.test_key_value",
     "tests.contracts.test_object_store",
     "tests.contracts.test_crypto",
+    "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it
 ]
 
 
@@ -74,7 +75,12 @@ async def _crypto(env: Any) -> Any:
     return WorkersCrypto()
 
 
+async def _env(env: Any) -> Any:
+    return env
+
+
 FIXTURES: dict[str, Callable[[Any], Awaitable[Any]]] = {
+    "env": _env,
     "db": _empty_database,
     "kv": _empty_key_value,
     "store": _empty_object_store,
