@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 LOGGER_NAME = "workerbase"
 
@@ -30,13 +31,26 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is at the time, not the one seen when logging was configured
+    (test runners and the Workers runtime replace it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure_logging(logger_names: tuple[str, ...] = (LOGGER_NAME,)) -> None:
     """Send the named loggers to stdout as JSON lines (idempotent)."""
     for name in logger_names:
         logger = logging.getLogger(name)
         if any(isinstance(h.formatter, JsonLineFormatter) for h in logger.handlers):
             continue
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(JsonLineFormatter())
         logger.handlers = [handler]
         logger.propagate = False

@@ -174,4 +174,3 @@ async def test_each_request_logs_one_json_line(
         "status": response.status_code,
         "duration_ms": 0,
     }
-

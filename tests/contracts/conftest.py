@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from workerbase.bindings.local.kv import SqliteKeyValue
-from workerbase.bindings.local.r2 import FileObjectStore
 
 from workerbase.bindings.local.crypto import LocalCrypto
 from workerbase.bindings.local.d1 import SqliteDatabase
+from workerbase.bindings.local.kv import SqliteKeyValue
+from workerbase.bindings.local.r2 import FileObjectStore
 
 
 @pytest.fixture

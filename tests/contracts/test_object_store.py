@@ -146,7 +146,10 @@ async def test_list_prefix_and_delimiter(store: ObjectStore) -> None:
     grouped = await store.list(prefix="users/", delimiter="/")
     assert [o.key for o in grouped.objects] == ["users/readme"]
     assert grouped.delimited_prefixes == ["users/1/", "users/2/"]
-    assert [o.key for o in (await store.list(prefix="users/1/")).objects] == ["users/1/a.png", "users/1/b.png"]
+    assert [o.key for o in (await store.list(prefix="users/1/")).objects] == [
+        "users/1/a.png",
+        "users/1/b.png",
+    ]
 
 
 async def test_list_pages_visit_every_object_exactly_once(store: ObjectStore) -> None:

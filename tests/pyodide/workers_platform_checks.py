@@ -15,7 +15,9 @@ from workerbase.config import Settings
 
 async def test_settings_come_from_env_vars_with_defaults_for_missing_ones(env: Any) -> None:
     platform = platform_from_scope({"type": "http", "env": env})
-    assert platform.settings == Settings(environment="production", log_level="info", max_request_body_bytes=2048)
+    assert platform.settings == Settings(
+        environment="production", log_level="info", max_request_body_bytes=2048
+    )
 
 
 async def test_platform_bindings_answer_the_health_probes(env: Any) -> None:

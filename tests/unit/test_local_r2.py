@@ -52,7 +52,9 @@ async def test_a_crash_while_writing_leaves_the_old_object_and_no_debris(
 async def test_a_failed_index_update_removes_the_new_content(tmp_path: Path) -> None:
     store = FileObjectStore(tmp_path)
     await store.put("k", b"old")
-    store._index.execute("CREATE TRIGGER fail BEFORE INSERT ON objects BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    store._index.execute(
+        "CREATE TRIGGER fail BEFORE INSERT ON objects BEGIN SELECT RAISE(ABORT, 'boom'); END"
+    )
     with pytest.raises(Exception, match="boom"):
         await store.put("other", b"new")
     assert await store.head("other") is None
@@ -62,4 +64,3 @@ async def test_a_failed_index_update_removes_the_new_content(tmp_path: Path) -> 
 async def test_a_garbled_cursor_is_an_invalid_argument(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="cursor"):
         await FileObjectStore(tmp_path).list(cursor="not a cursor")
-

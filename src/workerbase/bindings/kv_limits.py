@@ -33,7 +33,9 @@ def encode_value(value: bytes | str) -> bytes:
     if not isinstance(data, bytes):
         raise InvalidArgument(f"KV values are bytes or str, not {type(value).__name__}")
     if len(data) > MAX_VALUE_BYTES:
-        raise LimitExceeded(BINDING, "value_bytes", f"KV value is {len(data)} bytes; the limit is {MAX_VALUE_BYTES}")
+        raise LimitExceeded(
+            BINDING, "value_bytes", f"KV value is {len(data)} bytes; the limit is {MAX_VALUE_BYTES}"
+        )
     return data
 
 
@@ -48,7 +50,9 @@ def encode_metadata(metadata: JsonValue | None) -> str | None:
     size = len(encoded.encode())
     if size > MAX_METADATA_BYTES:
         raise LimitExceeded(
-            BINDING, "metadata_bytes", f"KV metadata is {size} bytes serialised; the limit is {MAX_METADATA_BYTES}"
+            BINDING,
+            "metadata_bytes",
+            f"KV metadata is {size} bytes serialised; the limit is {MAX_METADATA_BYTES}",
         )
     return encoded
 
@@ -66,7 +70,8 @@ def expiration_time(now: float, expiration_ttl: int | None, expiration: int | No
     if expiration is not None:
         if expiration < now + MIN_EXPIRATION_TTL_SECONDS:
             raise InvalidArgument(
-                f"expiration must be at least {MIN_EXPIRATION_TTL_SECONDS} seconds in the future (got {expiration})"
+                f"expiration must be at least {MIN_EXPIRATION_TTL_SECONDS} seconds in the future"
+                f" (got {expiration})"
             )
         return expiration
     return None

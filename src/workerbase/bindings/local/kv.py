@@ -85,7 +85,9 @@ class SqliteKeyValue:
             " WHERE substr(key, 1, ?) = ? AND key > ? ORDER BY key LIMIT ?",
             (len(prefix), prefix, after, limit + 1),
         ).fetchall()
-        keys = [KvKey(name=row[0], expiration=row[1], metadata=_decode_metadata(row[2])) for row in rows[:limit]]
+        keys = [
+            KvKey(name=row[0], expiration=row[1], metadata=_decode_metadata(row[2])) for row in rows[:limit]
+        ]
         if len(rows) <= limit:
             return KvPage(keys=keys, list_complete=True)
         return KvPage(keys=keys, list_complete=False, cursor=_encode_cursor(keys[-1].name))

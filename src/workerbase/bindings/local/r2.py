@@ -5,6 +5,9 @@ Layout under `root`: `index.sqlite3` holds each object's metadata and the name o
 the index row at it in one SQLite transaction, then removes the file it replaced. So an object is never
 seen half-written: a crash before the index update leaves only an unreferenced file, which the next
 open deletes. Keys never become paths, so no key (`../x`, `/etc`, unicode) can escape `root`.
+
+File and SQLite I/O happen synchronously on the event loop, like the other local adapters: this is a
+single-developer runtime, and the simplicity is worth more than concurrency here.
 """
 
 from __future__ import annotations
@@ -45,7 +48,13 @@ CREATE TABLE IF NOT EXISTS objects (
     custom_metadata TEXT NOT NULL
 ) WITHOUT ROWID
 """
-_COLUMNS = "key, blob, size, etag, uploaded_ms, http_metadata, custom_metadata"
+_SELECT = "SELECT key, blob, size, etag, uploaded_ms, http_metadata, custom_metadata FROM objects"
+_SELECT_ONE = _SELECT + " WHERE key = ?"
+_SELECT_PAGE = _SELECT + " WHERE substr(key, 1, ?) = ? AND key > ? ORDER BY key"
+_UPSERT = (
+    "INSERT OR REPLACE INTO objects (key, blob, size, etag, uploaded_ms, http_metadata, custom_metadata)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class FileObjectStore:
@@ -53,7 +62,9 @@ class FileObjectStore:
         self._root = Path(root)
         self._blobs = self._root / "blobs"
         self._blobs.mkdir(parents=True, exist_ok=True)
-        self._index = sqlite3.connect(self._root / "index.sqlite3", isolation_level=None, check_same_thread=False)
+        self._index = sqlite3.connect(
+            self._root / "index.sqlite3", isolation_level=None, check_same_thread=False
+        )
         self._index.execute("PRAGMA journal_mode = WAL")
         self._index.execute(_SCHEMA)
         self._clock = clock
@@ -84,7 +95,7 @@ class FileObjectStore:
             self._index.execute("BEGIN IMMEDIATE")
             replaced = self._index.execute("SELECT blob FROM objects WHERE key = ?", (key,)).fetchone()
             self._index.execute(
-                f"INSERT OR REPLACE INTO objects ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _UPSERT,
                 (
                     key,
                     blob,
@@ -118,10 +129,7 @@ class FileObjectStore:
         if only_if is not None and not r2_rules.conditions_hold(only_if, info):
             raise PreconditionFailed(info)
         offset, length = r2_rules.resolve_range(byte_range, info.size)
-        with open(self._blobs / row[1], "rb") as content:
-            content.seek(offset)
-            body = content.read(length)
-        return ObjectBody(info=info, body=body, range=(offset, length))
+        return ObjectBody(info=info, body=self._read_blob(row[1], offset, length), range=(offset, length))
 
     async def head(self, key: str) -> ObjectInfo | None:
         r2_rules.check_key(key)
@@ -167,22 +175,20 @@ class FileObjectStore:
         return ObjectPage(objects, prefixes, truncated=False)
 
     def _rows_after(self, prefix: str, after: str) -> Iterator[tuple[Any, ...]]:
-        return iter(
-            self._index.execute(
-                f"SELECT {_COLUMNS} FROM objects WHERE substr(key, 1, ?) = ? AND key > ? ORDER BY key",
-                (len(prefix), prefix, after),
-            )
-        )
+        return iter(self._index.execute(_SELECT_PAGE, (len(prefix), prefix, after)))
 
     def _row(self, key: str) -> tuple[Any, ...] | None:
-        row: tuple[Any, ...] | None = self._index.execute(
-            f"SELECT {_COLUMNS} FROM objects WHERE key = ?", (key,)
-        ).fetchone()
+        row: tuple[Any, ...] | None = self._index.execute(_SELECT_ONE, (key,)).fetchone()
         return row
 
     def _info(self, key: str) -> ObjectInfo | None:
         row = self._row(key)
         return _info_from_row(row) if row is not None else None
+
+    def _read_blob(self, blob: str, offset: int, length: int) -> bytes:
+        with open(self._blobs / blob, "rb") as content:
+            content.seek(offset)
+            return content.read(length)
 
     def _write_blob(self, data: bytes) -> str:
         name = uuid.uuid4().hex

@@ -105,7 +105,11 @@ class WorkersObjectStore:
         limit: int = 1000,
     ) -> ObjectPage:
         r2_rules.check_list_limit(limit)
-        options: dict[str, Any] = {"prefix": prefix, "limit": limit, "include": ["httpMetadata", "customMetadata"]}
+        options: dict[str, Any] = {
+            "prefix": prefix,
+            "limit": limit,
+            "include": ["httpMetadata", "customMetadata"],
+        }
         if delimiter:
             options["delimiter"] = delimiter
         if cursor:
@@ -162,7 +166,11 @@ def _info(obj: Any) -> ObjectInfo:
         etag=obj.etag,
         uploaded=datetime.fromtimestamp(obj.uploaded.getTime() / 1000, UTC),
         http_metadata=HttpMetadata(
-            **{py: getattr(http, js) for js, py in _HTTP_FIELDS.items() if getattr(http, js, None) is not None}
+            **{
+                py: getattr(http, js)
+                for js, py in _HTTP_FIELDS.items()
+                if getattr(http, js, None) is not None
+            }
         )
         if http is not None
         else HttpMetadata(),
