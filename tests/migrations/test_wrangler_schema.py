@@ -30,7 +30,8 @@ def wrangler(*args: str, persist_to: Path) -> str:
         pytest.fail(f"{WRANGLER} is missing: run `npm ci` (or the whole `.ci/run`) first")
     node_version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout
     if not node_version.startswith("v") or int(node_version[1:].split(".")[0]) < 22:
-        pytest.fail(f"wrangler needs Node >= 22 on PATH (found {node_version.strip() or 'none'}); run `.ci/run`")
+        found = node_version.strip() or "none"
+        pytest.fail(f"wrangler needs Node >= 22 on PATH (found {found}); run `.ci/run`")
     environment = {**os.environ, "CI": "true", "WRANGLER_SEND_METRICS": "false", "NO_COLOR": "1"}
     completed = subprocess.run(
         [str(WRANGLER), *args, "--local", "--persist-to", str(persist_to)],
