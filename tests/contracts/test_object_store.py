@@ -205,3 +205,4 @@ async def test_limits(store: ObjectStore) -> None:
         await store.list(limit=0)
     with raises(InvalidArgument):
         await store.list(limit=1001)
+

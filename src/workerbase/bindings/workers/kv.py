@@ -23,18 +23,11 @@ class WorkersKeyValue:
 
     async def get(self, key: str) -> bytes | None:
         kv_limits.check_key(key)
-        try:
-            value = await self._kv.get(key, "arrayBuffer")
-        except JsException as exc:
-            raise BindingUnavailable(kv_limits.BINDING, str(exc)) from exc
-        return _to_bytes(value)
+        return _to_bytes(await self._call("get", key, "arrayBuffer"))
 
     async def get_with_metadata(self, key: str) -> KvEntry | None:
         kv_limits.check_key(key)
-        try:
-            result = await self._kv.getWithMetadata(key, "arrayBuffer")
-        except JsException as exc:
-            raise BindingUnavailable(kv_limits.BINDING, str(exc)) from exc
+        result = await self._call("getWithMetadata", key, "arrayBuffer")
         value = _to_bytes(result["value"])
         if value is None:
             return None
@@ -60,35 +53,32 @@ class WorkersKeyValue:
             options["expiration"] = expiration
         if metadata is not None:
             options["metadata"] = metadata
-        try:
-            await self._kv.put(key, data, **options)
-        except JsException as exc:
-            raise BindingUnavailable(kv_limits.BINDING, str(exc)) from exc
+        await self._call("put", key, data, **options)
 
     async def delete(self, key: str) -> None:
         kv_limits.check_key(key)
-        try:
-            await self._kv.delete(key)
-        except JsException as exc:
-            raise BindingUnavailable(kv_limits.BINDING, str(exc)) from exc
+        await self._call("delete", key)
 
     async def list(self, *, prefix: str = "", limit: int = 1000, cursor: str | None = None) -> KvPage:
         kv_limits.check_list_limit(limit)
         options: dict[str, Any] = {"prefix": prefix, "limit": limit}
         if cursor:
             options["cursor"] = cursor
-        try:
-            page = await self._kv.list(**options)
-        except JsException as exc:
-            if "cursor" in str(exc).lower():
-                raise InvalidArgument("invalid KV list cursor") from exc
-            raise BindingUnavailable(kv_limits.BINDING, str(exc)) from exc
+        page = await self._call("list", **options)
         keys = [
             KvKey(name=key["name"], expiration=key.get("expiration"), metadata=key.get("metadata"))
             for key in page["keys"]
         ]
         complete = bool(page["list_complete"])
         return KvPage(keys=keys, list_complete=complete, cursor=None if complete else page.get("cursor"))
+
+    async def _call(self, method: str, *args: Any, **options: Any) -> Any:
+        try:
+            return await getattr(self._kv, method)(*args, **options)
+        except JsException as exc:
+            if "cursor" in str(exc).lower():
+                raise InvalidArgument("invalid KV list cursor") from exc
+            raise BindingUnavailable(kv_limits.BINDING, str(exc)) from exc
 
 
 def _to_bytes(value: Any) -> bytes | None:
