@@ -128,4 +128,3 @@ async def test_values_up_to_25_mib(kv: KeyValue) -> None:
     assert await kv.get("big") == big
     with raises(LimitExceeded, match="value"):
         await kv.put("bigger", big + b"!")
-

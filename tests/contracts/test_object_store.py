@@ -205,4 +205,3 @@ async def test_limits(store: ObjectStore) -> None:
         await store.list(limit=0)
     with raises(InvalidArgument):
         await store.list(limit=1001)
-
