@@ -16,8 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workerbase.bindings import kv_limits
+from workerbase.bindings.local.failures import storage_failures_are_unavailable
 from workerbase.errors import InvalidArgument
 from workerbase.ports import JsonValue, KvEntry, KvKey, KvPage
+
+_unavailable_on_failure = storage_failures_are_unavailable("KV")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (
@@ -39,10 +42,12 @@ class SqliteKeyValue:
     def close(self) -> None:
         self._connection.close()
 
+    @_unavailable_on_failure
     async def get(self, key: str) -> bytes | None:
         entry = await self.get_with_metadata(key)
         return entry.value if entry is not None else None
 
+    @_unavailable_on_failure
     async def get_with_metadata(self, key: str) -> KvEntry | None:
         kv_limits.check_key(key)
         row = self._connection.execute(
@@ -53,6 +58,7 @@ class SqliteKeyValue:
             return None
         return KvEntry(value=bytes(row[0]), metadata=_decode_metadata(row[1]))
 
+    @_unavailable_on_failure
     async def put(
         self,
         key: str,
@@ -71,10 +77,12 @@ class SqliteKeyValue:
             (key, data, expires, encoded_metadata),
         )
 
+    @_unavailable_on_failure
     async def delete(self, key: str) -> None:
         kv_limits.check_key(key)
         self._connection.execute("DELETE FROM kv WHERE key = ?", (key,))
 
+    @_unavailable_on_failure
     async def list(self, *, prefix: str = "", limit: int = 1000, cursor: str | None = None) -> KvPage:
         kv_limits.check_list_limit(limit)
         now = self._clock()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from workerbase.bindings import r2_rules
+from workerbase.bindings.local.failures import storage_failures_are_unavailable
 from workerbase.errors import InvalidArgument
 from workerbase.ports import (
     ByteRange,
@@ -36,6 +37,8 @@ from workerbase.ports import (
     ObjectPage,
     PreconditionFailed,
 )
+
+_unavailable_on_failure = storage_failures_are_unavailable("R2")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -70,6 +73,7 @@ class FileObjectStore:
         self._clock = clock
         self._remove_unreferenced_blobs()
 
+    @_unavailable_on_failure
     async def put(
         self,
         key: str,
@@ -116,6 +120,7 @@ class FileObjectStore:
             (self._blobs / replaced[0]).unlink(missing_ok=True)
         return info
 
+    @_unavailable_on_failure
     async def get(
         self, key: str, *, byte_range: ByteRange | None = None, only_if: Conditions | None = None
     ) -> ObjectBody | None:
@@ -131,10 +136,12 @@ class FileObjectStore:
         offset, length = r2_rules.resolve_range(byte_range, info.size)
         return ObjectBody(info=info, body=self._read_blob(row[1], offset, length), range=(offset, length))
 
+    @_unavailable_on_failure
     async def head(self, key: str) -> ObjectInfo | None:
         r2_rules.check_key(key)
         return self._info(key)
 
+    @_unavailable_on_failure
     async def delete(self, keys: str | Sequence[str]) -> None:
         names = [keys] if isinstance(keys, str) else list(keys)
         for name in names:
@@ -144,6 +151,7 @@ class FileObjectStore:
             if row is not None:
                 (self._blobs / row[0]).unlink(missing_ok=True)
 
+    @_unavailable_on_failure
     async def list(
         self,
         *,
