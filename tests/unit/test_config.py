@@ -6,7 +6,7 @@ import pytest
 
 from workerbase.config import DEFAULT_MAX_REQUEST_BODY_BYTES, Settings
 from workerbase.errors import ConfigurationError
-from workerbase.local import local_environment, read_dev_vars
+from workerbase.local import local_environment, main, read_dev_vars
 
 
 def test_defaults_apply_when_optional_settings_are_absent() -> None:
@@ -58,3 +58,14 @@ def test_process_environment_wins_over_dev_vars_and_defaults(tmp_path: Path) -> 
     path.write_text("LOG_LEVEL=debug\nMAX_REQUEST_BODY_BYTES=4096\n", encoding="utf-8")
     env = local_environment(path, {"LOG_LEVEL": "error"})
     assert env == {"ENVIRONMENT": "development", "LOG_LEVEL": "error", "MAX_REQUEST_BODY_BYTES": "4096"}
+
+
+def test_the_local_runtime_refuses_to_start_with_a_bad_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    dev_vars = tmp_path / ".dev.vars"
+    dev_vars.write_text("ENVIRONMENT=prod\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="configuration error: ENVIRONMENT must be one of"):
+        main(["--dev-vars", str(dev_vars), "--state-dir", str(tmp_path / "state")])
+    assert not (tmp_path / "state").exists()
