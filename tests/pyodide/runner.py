@@ -25,6 +25,7 @@ CONTRACT_MODULES = [
     "tests.contracts.test_key_value",
     "tests.contracts.test_object_store",
     "tests.contracts.test_crypto",
+    "tests.contracts.test_password_hashing",
     "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it
 ]
 
