@@ -1,0 +1,150 @@
+"""Access tokens: short-lived HS256 JWTs (pyjwt) that authenticate a request with no D1 round trip.
+
+`JWT_SECRETS` holds one or more secrets: the first signs, all verify, so a new secret can be put first
+and the old one removed after the access-token lifetime, without logging anyone out. Each token names
+its key in the `kid` header; a kid is derived from the secret (first 8 bytes of its SHA-256, hex), so
+the configuration is just the list of secrets.
+
+Refresh tokens are not JWTs: they are opaque 256-bit random values stored only as SHA-256 hashes (see
+`new_refresh_token`), so a leaked database does not leak usable tokens.
+
+Open question before this is wired into the Worker: `import jwt` imports `ssl` (pyjwt's JWKS client does
+`from ssl import SSLContext` at import). Core Pyodide has no `ssl`; Cloudflare documents the whole
+stdlib as available except a short list that does not name `ssl`, but our offline Pyodide suite cannot
+load the `ssl` wheel (it comes from Pyodide's CDN), so this module is not yet proven there.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import jwt
+
+from workerbase.errors import ConfigurationError, WorkerbaseError
+from workerbase.ports import Crypto
+
+ALGORITHM = "HS256"  # the only one accepted: no `none`, no RSA/HMAC confusion
+MIN_SECRET_BYTES = 32
+ACCESS = "access"
+REFRESH_TOKEN_BYTES = 32
+
+
+class InvalidToken(WorkerbaseError):
+    """Missing, malformed, forged, expired or otherwise unacceptable credentials."""
+
+    status = 401
+    code = "invalid_token"
+    title = "The access token is missing or invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    kid: str
+    secret: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    subject: str
+    role: str
+    token_id: str
+    issued_at: int
+    expires_at: int
+
+
+def parse_jwt_secrets(value: str) -> tuple[SigningKey, ...]:
+    """`JWT_SECRETS`: comma-separated secrets, the signing one first; each at least 32 bytes."""
+    secrets = [part.strip() for part in value.split(",") if part.strip()]
+    if not secrets:
+        raise ConfigurationError("JWT_SECRETS must hold at least one secret")
+    keys = []
+    for position, secret in enumerate(secrets, start=1):
+        raw = secret.encode()
+        if len(raw) < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"JWT_SECRETS: secret {position} is {len(raw)} bytes;"
+                f" at least {MIN_SECRET_BYTES} are required"
+            )
+        keys.append(SigningKey(kid=hashlib.sha256(raw).hexdigest()[:16], secret=raw))
+    return tuple(keys)
+
+
+class AccessTokens:
+    def __init__(
+        self,
+        keys: Sequence[SigningKey],
+        *,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int = 900,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not keys:
+            raise ConfigurationError("at least one JWT signing key is required")
+        self._keys = {key.kid: key for key in keys}
+        self._signing_key = keys[0]
+        self._issuer = issuer
+        self._audience = audience
+        self._ttl_seconds = ttl_seconds
+        self._clock = clock
+
+    @property
+    def ttl_seconds(self) -> int:
+        return self._ttl_seconds
+
+    def issue(self, subject: str, *, role: str) -> str:
+        now = int(self._clock())
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self._ttl_seconds,
+            "jti": uuid.uuid4().hex,
+            "typ": ACCESS,
+            "role": role,
+        }
+        key = self._signing_key
+        return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self._keys.get(str(header.get("kid")))
+            if key is None:
+                raise InvalidToken("unknown signing key")
+            claims = jwt.decode(
+                token,
+                key.secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if claims.get("typ") != ACCESS:
+            raise InvalidToken("not an access token")
+        return AccessClaims(
+            subject=str(claims["sub"]),
+            role=str(claims.get("role", "user")),
+            token_id=str(claims["jti"]),
+            issued_at=int(claims["iat"]),
+            expires_at=int(claims["exp"]),
+        )
+
+
+def new_refresh_token(crypto: Crypto) -> tuple[str, str]:
+    """A fresh opaque refresh token and the hash to store for it."""
+    token = base64.urlsafe_b64encode(crypto.random_bytes(REFRESH_TOKEN_BYTES)).decode().rstrip("=")
+    return token, refresh_token_hash(token)
+
+
+def refresh_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
