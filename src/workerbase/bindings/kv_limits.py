@@ -8,6 +8,7 @@ https://developers.cloudflare.com/kv/platform/limits/ and the `put` options of t
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from workerbase.errors import InvalidArgument, LimitExceeded
 from workerbase.ports import JsonValue
@@ -75,6 +76,31 @@ def expiration_time(now: float, expiration_ttl: int | None, expiration: int | No
             )
         return expiration
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPut:
+    data: bytes
+    metadata_json: str | None
+    expires_at: int | None  # seconds since the epoch
+
+
+def check_put(
+    key: str,
+    value: bytes | str,
+    *,
+    now: float,
+    expiration_ttl: int | None,
+    expiration: int | None,
+    metadata: JsonValue | None,
+) -> CheckedPut:
+    """Everything KV checks on a put, and the values to store."""
+    check_key(key)
+    return CheckedPut(
+        data=encode_value(value),
+        metadata_json=encode_metadata(metadata),
+        expires_at=expiration_time(now, expiration_ttl, expiration),
+    )
 
 
 def check_list_limit(limit: int) -> None:

@@ -68,13 +68,17 @@ class SqliteKeyValue:
         expiration: int | None = None,
         metadata: JsonValue | None = None,
     ) -> None:
-        kv_limits.check_key(key)
-        data = kv_limits.encode_value(value)
-        encoded_metadata = kv_limits.encode_metadata(metadata)
-        expires = kv_limits.expiration_time(self._clock(), expiration_ttl, expiration)
+        put = kv_limits.check_put(
+            key,
+            value,
+            now=self._clock(),
+            expiration_ttl=expiration_ttl,
+            expiration=expiration,
+            metadata=metadata,
+        )
         self._connection.execute(
             "INSERT OR REPLACE INTO kv (key, value, expiration, metadata) VALUES (?, ?, ?, ?)",
-            (key, data, expires, encoded_metadata),
+            (key, put.data, put.expires_at, put.metadata_json),
         )
 
     @_unavailable_on_failure

@@ -42,10 +42,14 @@ class WorkersKeyValue:
         expiration: int | None = None,
         metadata: JsonValue | None = None,
     ) -> None:
-        kv_limits.check_key(key)
-        data = kv_limits.encode_value(value)
-        kv_limits.encode_metadata(metadata)
-        kv_limits.expiration_time(time.time(), expiration_ttl, expiration)
+        put = kv_limits.check_put(
+            key,
+            value,
+            now=time.time(),
+            expiration_ttl=expiration_ttl,
+            expiration=expiration,
+            metadata=metadata,
+        )
         options: dict[str, Any] = {}
         if expiration_ttl is not None:
             options["expirationTtl"] = expiration_ttl
@@ -53,7 +57,7 @@ class WorkersKeyValue:
             options["expiration"] = expiration
         if metadata is not None:
             options["metadata"] = metadata
-        await self._call("put", key, data, **options)
+        await self._call("put", key, put.data, **options)
 
     async def delete(self, key: str) -> None:
         kv_limits.check_key(key)
