@@ -21,11 +21,27 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 # capped well below Cloudflare's own 100 MB.
 DEFAULT_MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_BODY_BYTES_CEILING = 64 * 1024 * 1024
+MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    # The first secret signs access tokens; all of them verify (rotation without logging anyone out).
+    jwt_secrets: tuple[str, ...]
+    jwt_issuer: str = "workerbase"
+    jwt_audience: str = "workerbase"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 30
+    # A refresh token presented again within this many seconds of its rotation (a second browser tab)
+    # gets a fresh token instead of revoking the session.
+    refresh_reuse_grace_seconds: int = 10
+    password_pepper: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
+    auth: AuthSettings
     log_level: str = "info"
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
 
@@ -42,6 +58,21 @@ class Settings:
                 minimum=1024,
                 maximum=MAX_REQUEST_BODY_BYTES_CEILING,
             ),
+            auth=AuthSettings(
+                jwt_secrets=_secrets(lookup, "JWT_SECRETS"),
+                jwt_issuer=_raw(lookup, "JWT_ISSUER") or "workerbase",
+                jwt_audience=_raw(lookup, "JWT_AUDIENCE") or "workerbase",
+                access_token_ttl_seconds=_integer(
+                    lookup, "ACCESS_TOKEN_TTL_SECONDS", default=900, minimum=60, maximum=86_400
+                ),
+                refresh_token_ttl_days=_integer(
+                    lookup, "REFRESH_TOKEN_TTL_DAYS", default=30, minimum=1, maximum=365
+                ),
+                refresh_reuse_grace_seconds=_integer(
+                    lookup, "REFRESH_REUSE_GRACE_SECONDS", default=10, minimum=0, maximum=120
+                ),
+                password_pepper=_optional_secret(lookup, "PASSWORD_PEPPER"),
+            ),
         )
 
 
@@ -52,6 +83,29 @@ def _raw(lookup: EnvLookup, name: str) -> str | None:
     if not isinstance(value, str):
         raise ConfigurationError(f"{name} must be a string, got {type(value).__name__}")
     return value.strip() or None
+
+
+def _secrets(lookup: EnvLookup, name: str) -> tuple[str, ...]:
+    value = _raw(lookup, name)
+    secrets = tuple(part.strip() for part in (value or "").split(",") if part.strip())
+    if not secrets:
+        raise ConfigurationError(
+            f"{name} is required: one or more comma-separated secrets, the signing one first"
+        )
+    for position, secret in enumerate(secrets, start=1):
+        size = len(secret.encode())
+        if size < MIN_SECRET_BYTES:
+            raise ConfigurationError(
+                f"{name}: secret {position} is {size} bytes; at least {MIN_SECRET_BYTES} are required"
+            )
+    return secrets
+
+
+def _optional_secret(lookup: EnvLookup, name: str) -> str | None:
+    value = _raw(lookup, name)
+    if value is not None and len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"{name} must be at least {MIN_SECRET_BYTES} bytes when set")
+    return value
 
 
 def _choice(lookup: EnvLookup, name: str, allowed: tuple[str, ...], *, default: str | None) -> str:

@@ -3,13 +3,15 @@
     uv run workerbase-local [--host 127.0.0.1] [--port 8787] [--state-dir .workerbase]
 
 Settings come from `.dev.vars` (the file `pywrangler dev` reads too) and the process environment, which
-wins. State (SQLite files, R2 objects) lives in the state directory; delete it to start over.
+wins; in development a JWT secret is generated into the state directory if none is configured.
+State (SQLite files, R2 objects) lives in the state directory; delete it to start over.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,8 +41,24 @@ def read_dev_vars(path: Path) -> dict[str, str]:
     return values
 
 
-def local_environment(dev_vars: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    return {**LOCAL_DEFAULTS, **read_dev_vars(dev_vars), **environ}
+def local_environment(dev_vars: Path, environ: Mapping[str, str], state_dir: Path) -> dict[str, str]:
+    env = {**LOCAL_DEFAULTS, **read_dev_vars(dev_vars), **environ}
+    if env.get("ENVIRONMENT") == "development" and not env.get("JWT_SECRETS"):
+        env["JWT_SECRETS"] = development_jwt_secret(state_dir)
+    return env
+
+
+def development_jwt_secret(state_dir: Path) -> str:
+    """A random JWT secret kept in the state directory, so `scripts/dev` works with no configuration and
+    local sessions survive restarts. Only ever used with ENVIRONMENT=development."""
+    path = state_dir / "development-jwt-secret"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
 
     configure_logging(("workerbase", "uvicorn", "uvicorn.error"))
     try:
-        env = local_environment(args.dev_vars, os.environ)
+        env = local_environment(args.dev_vars, os.environ, args.state_dir)
         settings = Settings.from_env(env.get)
     except ConfigurationError as exc:
         sys.exit(f"workerbase-local: configuration error: {exc}")

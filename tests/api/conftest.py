@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from workerbase.app import create_app
 from workerbase.bindings.local.platform import open_local_platform
-from workerbase.config import Settings
+from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT
 from workerbase.platform import Platform
 
@@ -22,7 +22,13 @@ BASE_URL = "http://testserver"
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(environment="development", max_request_body_bytes=64 * 1024)
+    return Settings(
+        environment="development",
+        max_request_body_bytes=64 * 1024,
+        auth=AuthSettings(
+            jwt_secrets=("api-tests-jwt-secret-0123456789abcdef",), jwt_issuer="https://api.test"
+        ),
+    )
 
 
 @pytest.fixture

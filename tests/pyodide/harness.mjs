@@ -41,14 +41,16 @@ function named(constructorName, target) {
   });
 }
 
+const TEST_JWT_SECRET = "pyodide-suite-jwt-secret-0123456789abcdef";
+
 export async function startRuntime() {
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch() { return new Response('ok'); } }",
     compatibilityDate: compatibilityDate(),
-    // Plain-text vars reach the Worker in `env` like wrangler.toml [vars]; LOG_LEVEL is left unset on
-    // purpose so the suite sees a missing variable take its default.
-    bindings: { ENVIRONMENT: "production", MAX_REQUEST_BODY_BYTES: "2048" },
+    // Plain-text vars and secrets reach the Worker in `env` like wrangler.toml [vars] and `wrangler secret`;
+    // LOG_LEVEL is left unset on purpose so the suite sees a missing variable take its default.
+    bindings: { ENVIRONMENT: "production", MAX_REQUEST_BODY_BYTES: "2048", JWT_SECRETS: TEST_JWT_SECRET },
     d1Databases: ["DB"],
     kvNamespaces: ["CACHE"],
     r2Buckets: ["FILES"],
@@ -57,6 +59,7 @@ export async function startRuntime() {
   const env = {
     ENVIRONMENT: raw.ENVIRONMENT,
     MAX_REQUEST_BODY_BYTES: raw.MAX_REQUEST_BODY_BYTES,
+    JWT_SECRETS: raw.JWT_SECRETS,
     DB: named("D1Database", raw.DB),
     CACHE: named("KvNamespace", raw.CACHE),
     FILES: named("R2Bucket", raw.FILES),

@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from workerbase.bindings.workers.platform import platform_from_scope
-from workerbase.config import Settings
+from workerbase.config import AuthSettings, Settings
 
 
 async def test_settings_come_from_env_vars_with_defaults_for_missing_ones(env: Any) -> None:
     platform = platform_from_scope({"type": "http", "env": env})
     assert platform.settings == Settings(
-        environment="production", log_level="info", max_request_body_bytes=2048
+        environment="production",
+        log_level="info",
+        max_request_body_bytes=2048,
+        auth=AuthSettings(jwt_secrets=("pyodide-suite-jwt-secret-0123456789abcdef",)),
     )
 
 

@@ -29,7 +29,6 @@ from workerbase.errors import ConfigurationError, WorkerbaseError
 from workerbase.ports import Crypto
 
 ALGORITHM = "HS256"  # the only one accepted: no `none`, no RSA/HMAC confusion
-MIN_SECRET_BYTES = 32
 ACCESS = "access"
 REFRESH_TOKEN_BYTES = 32
 
@@ -57,21 +56,12 @@ class AccessClaims:
     expires_at: int
 
 
-def parse_jwt_secrets(value: str) -> tuple[SigningKey, ...]:
-    """`JWT_SECRETS`: comma-separated secrets, the signing one first; each at least 32 bytes."""
-    secrets = [part.strip() for part in value.split(",") if part.strip()]
-    if not secrets:
-        raise ConfigurationError("JWT_SECRETS must hold at least one secret")
-    keys = []
-    for position, secret in enumerate(secrets, start=1):
-        raw = secret.encode()
-        if len(raw) < MIN_SECRET_BYTES:
-            raise ConfigurationError(
-                f"JWT_SECRETS: secret {position} is {len(raw)} bytes;"
-                f" at least {MIN_SECRET_BYTES} are required"
-            )
-        keys.append(SigningKey(kid=hashlib.sha256(raw).hexdigest()[:16], secret=raw))
-    return tuple(keys)
+def signing_keys(secrets: Sequence[str]) -> tuple[SigningKey, ...]:
+    """Keys for the secrets of `JWT_SECRETS` (validated by `workerbase.config`), the signing one first."""
+    return tuple(
+        SigningKey(kid=hashlib.sha256(secret.encode()).hexdigest()[:16], secret=secret.encode())
+        for secret in secrets
+    )
 
 
 class AccessTokens:
