@@ -7,6 +7,8 @@ CREATE TABLE users (
     email TEXT NOT NULL,
     name TEXT,
     role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
+    -- pbkdf2_sha256$<iterations>$<salt>$<hash> (Django's format) or pbkdf2_sha256_hmac$... (peppered)
+    password_hash TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );

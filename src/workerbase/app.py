@@ -10,9 +10,11 @@ from fastapi import FastAPI
 
 from workerbase.api.middleware import RequestContextMiddleware
 from workerbase.api.problems import install_problem_handlers
-from workerbase.api.routes import health
+from workerbase.api.routes import auth, health, me
 from workerbase.logs import configure_logging
 from workerbase.platform import PlatformFactory
+
+API_PREFIX = "/v1"
 
 
 def create_app(platform_factory: PlatformFactory) -> FastAPI:
@@ -25,4 +27,6 @@ def create_app(platform_factory: PlatformFactory) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, platform_factory=platform_factory)
     app.include_router(health.router)
+    app.include_router(auth.router, prefix=API_PREFIX)
+    app.include_router(me.router, prefix=API_PREFIX)
     return app

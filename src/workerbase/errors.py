@@ -25,6 +25,9 @@ class WorkerbaseError(Exception):
         """Extra members for the problem body (RFC 9457 extension members)."""
         return {}
 
+    def response_headers(self) -> dict[str, str]:
+        return {}
+
 
 class BindingUnavailable(WorkerbaseError):
     """A binding (D1, KV, R2...) failed for reasons that are not the caller's fault."""

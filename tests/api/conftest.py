@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from workerbase.bindings.local.platform import open_local_platform
 from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT
 from workerbase.platform import Platform
+from workerbase.ports import Database, QueryResult, SqlParam, Statement
 
 BASE_URL = "http://testserver"
 
@@ -31,10 +32,32 @@ def settings() -> Settings:
     )
 
 
+class CountingDatabase:
+    """Counts D1 round trips (one per `query` or `batch`) so tests can hold endpoints to their budget."""
+
+    def __init__(self, inner: Database) -> None:
+        self.inner = inner
+        self.round_trips = 0
+
+    async def query(self, sql: str, params: Sequence[SqlParam] = ()) -> QueryResult:
+        self.round_trips += 1
+        return await self.inner.query(sql, params)
+
+    async def batch(self, statements: Sequence[Statement]) -> list[QueryResult]:
+        self.round_trips += 1
+        return await self.inner.batch(statements)
+
+
 @pytest.fixture
 def platform(tmp_path: Path, settings: Settings) -> Platform:
     platform, _ = open_local_platform(tmp_path / "state", PROJECT_ROOT / "migrations", settings)
-    return platform
+    return replace(platform, db=CountingDatabase(platform.db))
+
+
+@pytest.fixture
+def db(platform: Platform) -> CountingDatabase:
+    assert isinstance(platform.db, CountingDatabase)
+    return platform.db
 
 
 @pytest.fixture

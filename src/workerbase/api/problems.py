@@ -131,6 +131,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         exc.code,
         title=exc.title,
         detail=str(exc) if exc.public_detail else None,
+        headers=exc.response_headers() or None,
         **exc.problem_extras(),
     )
 

@@ -8,10 +8,11 @@ the configuration is just the list of secrets.
 Refresh tokens are not JWTs: they are opaque 256-bit random values stored only as SHA-256 hashes (see
 `new_refresh_token`), so a leaked database does not leak usable tokens.
 
-Open question before this is wired into the Worker: `import jwt` imports `ssl` (pyjwt's JWKS client does
-`from ssl import SSLContext` at import). Core Pyodide has no `ssl`; Cloudflare documents the whole
-stdlib as available except a short list that does not name `ssl`, but our offline Pyodide suite cannot
-load the `ssl` wheel (it comes from Pyodide's CDN), so this module is not yet proven there.
+Open question: `import jwt` imports `ssl` (pyjwt's JWKS client does `from ssl import SSLContext`).
+Core Pyodide has no `ssl`; Cloudflare documents the whole stdlib as available except a short list that
+does not name `ssl`, but our offline Pyodide suite cannot load the `ssl` wheel (it comes from Pyodide's
+CDN), so this is not proven there. Until it is, pyjwt is imported on first use, not at module import:
+if `ssl` were missing, only token endpoints would fail, not every route of the Worker.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import jwt
 
 from workerbase.errors import ConfigurationError, WorkerbaseError
 from workerbase.ports import Crypto
@@ -39,6 +38,9 @@ class InvalidToken(WorkerbaseError):
     status = 401
     code = "invalid_token"
     title = "The access token is missing or invalid"
+
+    def response_headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +102,14 @@ class AccessTokens:
             "typ": ACCESS,
             "role": role,
         }
+        import jwt  # see the module docstring
+
         key = self._signing_key
         return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> AccessClaims:
+        import jwt  # see the module docstring
+
         try:
             header = jwt.get_unverified_header(token)
             key = self._keys.get(str(header.get("kid")))

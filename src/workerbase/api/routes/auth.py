@@ -1,0 +1,64 @@
+"""`/v1/auth`: signup, login, refresh, logout. Errors: 409 email_taken (signup only: the one place an
+email's existence shows, by necessity), 401 invalid_credentials (wrong email and wrong password alike),
+401 invalid_refresh_token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from workerbase.api.deps import AuthDep
+from workerbase.api.schemas import SessionOut, TokensOut
+from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+# Deliberately loose (one @, a dot in the domain): the mailbox is proven by delivery, not by a regex.
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class SignupIn(BaseModel):
+    email: Email
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=254)  # not validated further: a malformed email is just a failed login
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED)
+async def signup(body: SignupIn, auth: AuthDep) -> SessionOut:
+    """One D1 round trip: the user and the first refresh token in one batch."""
+    return SessionOut.of(await auth.signup(body.email, body.password, body.name))
+
+
+@router.post("/login")
+async def login(body: LoginIn, auth: AuthDep) -> SessionOut:
+    """Two D1 round trips: read the user, then one batch (new session, and a re-hash if due)."""
+    return SessionOut.of(await auth.login(body.email, body.password))
+
+
+@router.post("/refresh")
+async def refresh(body: RefreshIn, auth: AuthDep) -> TokensOut:
+    """One D1 round trip: rotation, reuse detection and the user's role in one batch."""
+    tokens = await auth.refresh(body.refresh_token)
+    return TokensOut(
+        access_token=tokens.access_token, refresh_token=tokens.refresh_token, expires_in=tokens.expires_in
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshIn, auth: AuthDep) -> Response:
+    """Revokes the token's whole family (this login on every tab). 204 whatever the token was."""
+    await auth.logout(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

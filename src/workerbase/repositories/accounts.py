@@ -1,0 +1,115 @@
+"""SQL for users and their refresh-token sessions. Functions return `Statement`s so services can put
+several in one `batch()` (one D1 round trip) and read results with the row helpers here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workerbase.ports import Row, Statement
+
+_SELECT_USER = "SELECT id, email, name, role, password_hash, created_at, updated_at FROM users"
+_SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
+_SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
+_INSERT_USER = (
+    "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: str
+    email: str
+    name: str | None
+    role: str
+    password_hash: str
+    created_at: str
+    updated_at: str
+
+
+def user_from_row(row: Row) -> UserRecord:
+    return UserRecord(
+        id=str(row["id"]),
+        email=str(row["email"]),
+        name=None if row["name"] is None else str(row["name"]),
+        role=str(row["role"]),
+        password_hash=str(row["password_hash"]),
+        created_at=str(row["created_at"]),
+        updated_at=str(row["updated_at"]),
+    )
+
+
+def insert_user(user: UserRecord) -> Statement:
+    return Statement(
+        _INSERT_USER,
+        [user.id, user.email, user.name, user.role, user.password_hash, user.created_at, user.updated_at],
+    )
+
+
+def select_user_by_email(email: str) -> Statement:
+    return Statement(_SELECT_USER_BY_EMAIL, [email])
+
+
+def select_user_by_id(user_id: str) -> Statement:
+    return Statement(_SELECT_USER_BY_ID, [user_id])
+
+
+def update_password_hash(user_id: str, password_hash: str, now: str) -> Statement:
+    return Statement(
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", [password_hash, now, user_id]
+    )
+
+
+def insert_refresh_token(
+    token_hash: str, family_id: str, user_id: str, now: str, expires_at: str
+) -> Statement:
+    return Statement(
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [token_hash, family_id, user_id, now, expires_at],
+    )
+
+
+def rotate_refresh_token(
+    presented_hash: str, successor_hash: str, now: str, grace_start: str, successor_expires_at: str
+) -> list[Statement]:
+    """One atomic batch that rotates a refresh token; its last statement returns the session's user
+    (id, role) when a successor was issued, and no row when the presented token is not acceptable.
+
+    1. A token spent before the grace window is being replayed: revoke its whole family.
+    2. Spend the presented token if it is live.
+    3. Issue the successor if the presented token was spent just now or within the grace window (a
+       concurrent refresh from a second tab) and its family is not revoked.
+    4. Read back the user of the successor.
+    """
+    return [
+        Statement(
+            "UPDATE refresh_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND family_id ="
+            " (SELECT family_id FROM refresh_tokens WHERE token_hash = ?2 AND rotated_at < ?3)",
+            [now, presented_hash, grace_start],
+        ),
+        Statement(
+            "UPDATE refresh_tokens SET rotated_at = ?1"
+            " WHERE token_hash = ?2 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ?1",
+            [now, presented_hash],
+        ),
+        Statement(
+            "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
+            " SELECT ?1, family_id, user_id, ?2, ?3 FROM refresh_tokens"
+            " WHERE token_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2 AND rotated_at >= ?5",
+            [successor_hash, now, successor_expires_at, presented_hash, grace_start],
+        ),
+        Statement(
+            "SELECT users.id AS id, users.role AS role FROM refresh_tokens"
+            " JOIN users ON users.id = refresh_tokens.user_id WHERE refresh_tokens.token_hash = ?",
+            [successor_hash],
+        ),
+    ]
+
+
+def revoke_family_of(token_hash: str, now: str) -> Statement:
+    return Statement(
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL"
+        " AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
+        [now, token_hash],
+    )

@@ -1,0 +1,164 @@
+"""Accounts and sessions: signup, login, refresh-token rotation, logout.
+
+D1 round trips (the HTTP tests assert them): signup 1 (one batch); login 2 (a read, then one batch);
+refresh 1 (one batch); logout 1. Verifying an access token costs none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workerbase.clock import iso
+from workerbase.config import AuthSettings
+from workerbase.errors import ConstraintViolation, WorkerbaseError
+from workerbase.ports import Crypto, Database, Statement
+from workerbase.repositories import accounts
+from workerbase.repositories.accounts import UserRecord
+from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
+from workerbase.services.tokens import AccessTokens, new_refresh_token, refresh_token_hash, signing_keys
+
+
+class EmailTaken(WorkerbaseError):
+    status = 409
+    code = "email_taken"
+    title = "An account with this email already exists"
+
+
+class InvalidCredentials(WorkerbaseError):
+    """Wrong email or wrong password: one error for both, so responses do not reveal which emails exist."""
+
+    status = 401
+    code = "invalid_credentials"
+    title = "The email or password is incorrect"
+
+
+class InvalidRefreshToken(WorkerbaseError):
+    status = 401
+    code = "invalid_refresh_token"
+    title = "The refresh token is invalid, expired or revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    user: UserRecord
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class AuthService:
+    def __init__(self, db: Database, crypto: Crypto, settings: AuthSettings, now: datetime) -> None:
+        self._db = db
+        self._crypto = crypto
+        self._settings = settings
+        self._now = now
+        pepper = settings.password_pepper.encode() if settings.password_pepper else None
+        self._passwords = PasswordHasher(crypto, pepper=pepper)
+        self.access_tokens = AccessTokens(
+            signing_keys(settings.jwt_secrets),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+            clock=now.timestamp,
+        )
+
+    async def signup(self, email: str, password: str, name: str | None) -> Session:
+        check_password_length(password)
+        now = iso(self._now)
+        user = UserRecord(
+            id=str(uuid.uuid4()),
+            email=normalise_email(email),
+            name=name,
+            role="user",
+            password_hash=await self._passwords.hash(password),
+            created_at=now,
+            updated_at=now,
+        )
+        refresh_token, start_session = self._new_session(user.id)
+        try:
+            await self._db.batch([accounts.insert_user(user), start_session])
+        except ConstraintViolation as exc:
+            if exc.kind == "unique":
+                raise EmailTaken("an account with this email already exists") from exc
+            raise
+        return self._session(user, refresh_token)
+
+    async def login(self, email: str, password: str) -> Session:
+        lookup = accounts.select_user_by_email(normalise_email(email))
+        row = (await self._db.query(lookup.sql, lookup.params)).first()
+        if row is None:
+            await self._passwords.spend_equal_time()  # as long as a wrong password takes
+            raise InvalidCredentials("invalid email or password")
+        user = accounts.user_from_row(row)
+        verification = await self._passwords.verify(password, user.password_hash)
+        if not verification.ok:
+            raise InvalidCredentials("invalid email or password")
+        refresh_token, start_session = self._new_session(user.id)
+        writes = [start_session]
+        # An imported password shorter than today's minimum keeps its old hash rather than failing login.
+        if verification.needs_rehash and len(password) >= MIN_PASSWORD_LENGTH:
+            new_hash = await self._passwords.hash(password)
+            writes.append(accounts.update_password_hash(user.id, new_hash, iso(self._now)))
+        await self._db.batch(writes)
+        return self._session(user, refresh_token)
+
+    async def refresh(self, presented: str) -> RefreshedTokens:
+        successor, successor_hash = new_refresh_token(self._crypto)
+        grace = timedelta(seconds=self._settings.refresh_reuse_grace_seconds)
+        results = await self._db.batch(
+            accounts.rotate_refresh_token(
+                refresh_token_hash(presented),
+                successor_hash,
+                now=iso(self._now),
+                grace_start=iso(self._now - grace),
+                successor_expires_at=self._refresh_expiry(),
+            )
+        )
+        row = results[-1].first()
+        if row is None:
+            raise InvalidRefreshToken("refresh token rejected")
+        return RefreshedTokens(
+            access_token=self.access_tokens.issue(str(row["id"]), role=str(row["role"])),
+            refresh_token=successor,
+            expires_in=self.access_tokens.ttl_seconds,
+        )
+
+    async def logout(self, presented: str) -> None:
+        revoke = accounts.revoke_family_of(refresh_token_hash(presented), iso(self._now))
+        await self._db.query(revoke.sql, revoke.params)
+
+    async def get_user(self, user_id: str) -> UserRecord | None:
+        lookup = accounts.select_user_by_id(user_id)
+        row = (await self._db.query(lookup.sql, lookup.params)).first()
+        return accounts.user_from_row(row) if row is not None else None
+
+    def _new_session(self, user_id: str) -> tuple[str, Statement]:
+        token, token_hash = new_refresh_token(self._crypto)
+        statement = accounts.insert_refresh_token(
+            token_hash, str(uuid.uuid4()), user_id, iso(self._now), self._refresh_expiry()
+        )
+        return token, statement
+
+    def _refresh_expiry(self) -> str:
+        return iso(self._now + timedelta(days=self._settings.refresh_token_ttl_days))
+
+    def _session(self, user: UserRecord, refresh_token: str) -> Session:
+        return Session(
+            user=user,
+            access_token=self.access_tokens.issue(user.id, role=user.role),
+            refresh_token=refresh_token,
+            expires_in=self.access_tokens.ttl_seconds,
+        )
