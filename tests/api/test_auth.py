@@ -251,3 +251,76 @@ async def test_short_imported_passwords_still_log_in(api: httpx.AsyncClient, pla
     response = await api.post("/v1/auth/login", json={"email": "short@example.com", "password": "lètmein"})
     assert response.status_code == 200
     assert await stored_hash(platform, "short@example.com") == DJANGO_HASH
+
+
+async def test_logout_all_ends_every_session(api: httpx.AsyncClient, db: CountingDatabase) -> None:
+    first = await signup(api)
+    second = (
+        await api.post("/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
+    ).json()
+    db.round_trips = 0
+    response = await api.post("/v1/auth/logout-all", headers=bearer(first["access_token"]))
+    assert response.status_code == 204
+    assert db.round_trips == 1
+    for session in (first, second):
+        refused = await api.post("/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+        assert refused.status_code == 401
+    assert (await api.post("/v1/auth/logout-all")).status_code == 401
+
+
+async def test_password_change_ends_other_sessions_and_keeps_this_one(
+    api: httpx.AsyncClient, db: CountingDatabase
+) -> None:
+    first = await signup(api)
+    other = (await api.post("/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})).json()
+    wrong = await api.post(
+        "/v1/me/password",
+        json={"current_password": "not my password", "new_password": "a brand new password"},
+        headers=bearer(first["access_token"]),
+    )
+    assert wrong.status_code == 403
+    assert wrong.json()["code"] == "current_password_incorrect"
+    db.round_trips = 0
+    changed = await api.post(
+        "/v1/me/password",
+        json={"current_password": PASSWORD, "new_password": "a brand new password"},
+        headers=bearer(first["access_token"]),
+    )
+    assert changed.status_code == 200, changed.text
+    assert db.round_trips == 2
+    fresh = changed.json()
+    assert (
+        await api.post("/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"]})
+    ).status_code == 200
+    for stale in (first, other):
+        refused = await api.post("/v1/auth/refresh", json={"refresh_token": stale["refresh_token"]})
+        assert refused.status_code == 401
+    old = await api.post("/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
+    assert old.status_code == 401
+    new = await api.post(
+        "/v1/auth/login", json={"email": "ada@example.com", "password": "a brand new password"}
+    )
+    assert new.status_code == 200
+
+
+async def test_rename_and_delete_account(api: httpx.AsyncClient, db: CountingDatabase) -> None:
+    session = await signup(api)
+    db.round_trips = 0
+    renamed = await api.patch(
+        "/v1/me", json={"name": "Ada Lovelace"}, headers=bearer(session["access_token"])
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Ada Lovelace"
+    assert db.round_trips == 1
+    too_long = await api.patch("/v1/me", json={"name": "x" * 201}, headers=bearer(session["access_token"]))
+    assert too_long.status_code == 422
+    db.round_trips = 0
+    deleted = await api.delete("/v1/me", headers=bearer(session["access_token"]))
+    assert deleted.status_code == 204
+    assert db.round_trips == 1
+    assert (await api.get("/v1/me", headers=bearer(session["access_token"]))).status_code == 401
+    refused = await api.post("/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    assert refused.status_code == 401
+    gone = await api.post("/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
+    assert gone.status_code == 401
+    assert (await db.query("SELECT count(*) AS n FROM refresh_tokens")).first() == {"n": 0}

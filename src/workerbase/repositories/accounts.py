@@ -10,6 +10,10 @@ from workerbase.ports import Row, Statement
 _SELECT_USER = "SELECT id, email, name, role, password_hash, created_at, updated_at FROM users"
 _SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
 _SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
+_UPDATE_NAME_RETURNING_USER = (
+    "UPDATE users SET name = ?, updated_at = ? WHERE id = ?"
+    " RETURNING id, email, name, role, password_hash, created_at, updated_at"
+)
 _INSERT_USER = (
     "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -113,3 +117,18 @@ def revoke_family_of(token_hash: str, now: str) -> Statement:
         " AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
         [now, token_hash],
     )
+
+
+def revoke_all_sessions(user_id: str, now: str) -> Statement:
+    return Statement(
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id]
+    )
+
+
+def update_user_name(user_id: str, name: str | None, now: str) -> Statement:
+    return Statement(_UPDATE_NAME_RETURNING_USER, [name, now, user_id])
+
+
+def delete_user(user_id: str) -> Statement:
+    # Everything the user owns references users(id) ON DELETE CASCADE.
+    return Statement("DELETE FROM users WHERE id = ?", [user_id])

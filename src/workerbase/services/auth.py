@@ -1,7 +1,8 @@
 """Accounts and sessions: signup, login, refresh-token rotation, logout.
 
 D1 round trips (the HTTP tests assert them): signup 1 (one batch); login 2 (a read, then one batch);
-refresh 1 (one batch); logout 1. Verifying an access token costs none.
+refresh 1 (one batch); logout 1; logout everywhere 1; change password 2; rename 1; delete account 1.
+Verifying an access token costs none.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from workerbase.ports import Crypto, Database, Statement
 from workerbase.repositories import accounts
 from workerbase.repositories.accounts import UserRecord
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
-from workerbase.services.tokens import AccessTokens, new_refresh_token, refresh_token_hash, signing_keys
+from workerbase.services.tokens import (
+    AccessTokens,
+    InvalidToken,
+    new_refresh_token,
+    refresh_token_hash,
+    signing_keys,
+)
 
 
 class EmailTaken(WorkerbaseError):
@@ -32,6 +39,14 @@ class InvalidCredentials(WorkerbaseError):
     status = 401
     code = "invalid_credentials"
     title = "The email or password is incorrect"
+
+
+class CurrentPasswordIncorrect(WorkerbaseError):
+    """403, not 401: the access token is fine, and clients must not log the user out over a typo."""
+
+    status = 403
+    code = "current_password_incorrect"
+    title = "The current password is incorrect"
 
 
 class InvalidRefreshToken(WorkerbaseError):
@@ -139,6 +154,41 @@ class AuthService:
     async def logout(self, presented: str) -> None:
         revoke = accounts.revoke_family_of(refresh_token_hash(presented), iso(self._now))
         await self._db.query(revoke.sql, revoke.params)
+
+    async def logout_everywhere(self, user_id: str) -> None:
+        revoke = accounts.revoke_all_sessions(user_id, iso(self._now))
+        await self._db.query(revoke.sql, revoke.params)
+
+    async def change_password(self, user_id: str, current: str, new: str) -> Session:
+        """Ends every session of the user, this one included, and starts a new one: the caller gets fresh
+        tokens, every other device must log in again. Two round trips: a read, then one batch."""
+        check_password_length(new)
+        user = await self.get_user(user_id)
+        if user is None:
+            raise InvalidToken("the account no longer exists")
+        if not (await self._passwords.verify(current, user.password_hash)).ok:
+            raise CurrentPasswordIncorrect("the current password is incorrect")
+        now = iso(self._now)
+        refresh_token, start_session = self._new_session(user.id)
+        await self._db.batch(
+            [
+                accounts.update_password_hash(user.id, await self._passwords.hash(new), now),
+                accounts.revoke_all_sessions(user.id, now),
+                start_session,
+            ]
+        )
+        return self._session(user, refresh_token)
+
+    async def rename(self, user_id: str, name: str | None) -> UserRecord:
+        update = accounts.update_user_name(user_id, name, iso(self._now))
+        row = (await self._db.query(update.sql, update.params)).first()
+        if row is None:
+            raise InvalidToken("the account no longer exists")
+        return accounts.user_from_row(row)
+
+    async def delete_account(self, user_id: str) -> None:
+        delete = accounts.delete_user(user_id)
+        await self._db.query(delete.sql, delete.params)
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         lookup = accounts.select_user_by_id(user_id)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from workerbase.api.deps import AuthDep
+from workerbase.api.deps import AuthDep, PrincipalDep
 from workerbase.api.schemas import SessionOut, TokensOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -61,4 +61,11 @@ async def refresh(body: RefreshIn, auth: AuthDep) -> TokensOut:
 async def logout(body: RefreshIn, auth: AuthDep) -> Response:
     """Revokes the token's whole family (this login on every tab). 204 whatever the token was."""
     await auth.logout(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+async def logout_all(principal: PrincipalDep, auth: AuthDep) -> Response:
+    """Revokes every refresh token of the caller. One D1 round trip."""
+    await auth.logout_everywhere(principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

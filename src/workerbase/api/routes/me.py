@@ -1,20 +1,53 @@
-"""`/v1/me`: the signed-in user."""
+"""`/v1/me`: the signed-in user's own account."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
 
 from workerbase.api.deps import AuthDep, PrincipalDep
-from workerbase.api.schemas import UserOut
+from workerbase.api.schemas import SessionOut, UserOut
+from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken
 
-router = APIRouter(tags=["me"])
+router = APIRouter(prefix="/me", tags=["me"])
 
 
-@router.get("/me")
+class ProfileIn(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+
+
+@router.get("")
 async def get_me(principal: PrincipalDep, auth: AuthDep) -> UserOut:
     """One D1 round trip (the token itself is verified without D1)."""
     user = await auth.get_user(principal.user_id)
     if user is None:  # deleted since the token was issued
         raise InvalidToken("the account no longer exists")
     return UserOut.of(user)
+
+
+@router.patch("")
+async def update_me(body: ProfileIn, principal: PrincipalDep, auth: AuthDep) -> UserOut:
+    """One D1 round trip."""
+    return UserOut.of(await auth.rename(principal.user_id, body.name))
+
+
+@router.post("/password")
+async def change_password(body: PasswordChangeIn, principal: PrincipalDep, auth: AuthDep) -> SessionOut:
+    """Ends every session (other devices must log in again) and returns fresh tokens for this one.
+    Two D1 round trips."""
+    return SessionOut.of(
+        await auth.change_password(principal.user_id, body.current_password, body.new_password)
+    )
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(principal: PrincipalDep, auth: AuthDep) -> Response:
+    """Deletes the account and everything it owns (cascading foreign keys). One D1 round trip."""
+    await auth.delete_account(principal.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
