@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from workerbase.api.deps import PlatformDep, get_auth_service
 from workerbase.app import create_app
 from workerbase.bindings.local.platform import open_local_platform
 from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT
 from workerbase.platform import Platform
 from workerbase.ports import Database, QueryResult, SqlParam, Statement
+from workerbase.services.auth import AuthService
 
 BASE_URL = "http://testserver"
 
@@ -74,3 +77,40 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 def with_platform(platform: Platform, **changes: Any) -> FastAPI:
     """An app whose platform has some bindings replaced (e.g. by a failing one)."""
     return create_app(lambda scope: replace(platform, **changes))
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def api(app: FastAPI, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+    async def auth_service_at_test_time(platform: PlatformDep) -> AuthService:
+        return AuthService(platform.db, platform.crypto, platform.settings.auth, now=clock.now)
+
+    app.dependency_overrides[get_auth_service] = auth_service_at_test_time
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+        yield client
+
+
+async def signup(api: httpx.AsyncClient, email: str = "Ada@Example.com ") -> dict[str, Any]:
+    response = await api.post("/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": "Ada"})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}

@@ -5,57 +5,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from tests.api.conftest import BASE_URL, CountingDatabase
-from workerbase.api.deps import PlatformDep, get_auth_service
+from tests.api.conftest import PASSWORD, Clock, CountingDatabase, bearer, signup
 from workerbase.platform import Platform
-from workerbase.services.auth import AuthService
 
-PASSWORD = "correct horse battery staple"
 # From Django's hasher tests: make_password("lètmein", "seasalt") at 10,000 rounds.
 DJANGO_HASH = "pbkdf2_sha256$10000$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY="
-
-
-@dataclass
-class Clock:
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def api(app: FastAPI, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
-    async def auth_service_at_test_time(platform: PlatformDep) -> AuthService:
-        return AuthService(platform.db, platform.crypto, platform.settings.auth, now=clock.now)
-
-    app.dependency_overrides[get_auth_service] = auth_service_at_test_time
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
-        yield client
-
-
-async def signup(api: httpx.AsyncClient, email: str = "Ada@Example.com ") -> dict[str, Any]:
-    response = await api.post("/v1/auth/signup", json={"email": email, "password": PASSWORD, "name": "Ada"})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
 
 
 def without_request_id(body: dict[str, Any]) -> dict[str, Any]:

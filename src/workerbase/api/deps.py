@@ -28,6 +28,19 @@ async def get_auth_service(platform: PlatformDep) -> AuthService:
 AuthDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
+async def get_client_ip(request: Request) -> str:
+    """The caller's IP, for throttling. On Cloudflare the edge sets CF-Connecting-IP and overwrites any
+    value the client sent; the local runtime (no edge in front) uses the socket's peer address unless
+    the header is present, so do not expose it to the internet without a proxy that sets the header."""
+    edge = request.headers.get("cf-connecting-ip", "").strip()
+    if edge:
+        return edge
+    return request.client.host if request.client else "unknown"
+
+
+ClientIpDep = Annotated[str, Depends(get_client_ip)]
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: every authenticated route receives one."""

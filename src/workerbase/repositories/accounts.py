@@ -10,13 +10,23 @@ from workerbase.ports import Row, Statement
 _SELECT_USER = "SELECT id, email, name, role, password_hash, created_at, updated_at FROM users"
 _SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
 _SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
+# Exactly one row whether or not the email exists: the user's columns (NULL if unknown) and the locks.
+_SELECT_LOGIN_CANDIDATE = (
+    "SELECT users.id, users.email, users.name, users.role, users.password_hash, users.created_at,"
+    " users.updated_at,"
+    " (SELECT locked_until FROM login_throttles WHERE key = ?2) AS account_locked_until,"
+    " (SELECT locked_until FROM login_throttles WHERE key = ?3) AS ip_locked_until"
+    " FROM (SELECT 1) LEFT JOIN users ON users.email = ?1"
+)
 _UPDATE_NAME_RETURNING_USER = (
     "UPDATE users SET name = ?, updated_at = ? WHERE id = ?"
     " RETURNING id, email, name, role, password_hash, created_at, updated_at"
 )
-_INSERT_USER = (
+# Inserts nothing while the throttle key (?8) is locked at time ?9.
+_INSERT_USER_UNLESS_THROTTLED = (
     "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+    " WHERE NOT EXISTS (SELECT 1 FROM login_throttles WHERE key = ?8 AND locked_until > ?9)"
 )
 
 
@@ -43,15 +53,29 @@ def user_from_row(row: Row) -> UserRecord:
     )
 
 
-def insert_user(user: UserRecord) -> Statement:
+def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) -> Statement:
     return Statement(
-        _INSERT_USER,
-        [user.id, user.email, user.name, user.role, user.password_hash, user.created_at, user.updated_at],
+        _INSERT_USER_UNLESS_THROTTLED,
+        [
+            user.id,
+            user.email,
+            user.name,
+            user.role,
+            user.password_hash,
+            user.created_at,
+            user.updated_at,
+            throttle_key,
+            now,
+        ],
     )
 
 
 def select_user_by_email(email: str) -> Statement:
     return Statement(_SELECT_USER_BY_EMAIL, [email])
+
+
+def select_login_candidate(email: str, account_throttle_key: str, ip_throttle_key: str) -> Statement:
+    return Statement(_SELECT_LOGIN_CANDIDATE, [email, account_throttle_key, ip_throttle_key])
 
 
 def select_user_by_id(user_id: str) -> Statement:
@@ -67,9 +91,11 @@ def update_password_hash(user_id: str, password_hash: str, now: str) -> Statemen
 def insert_refresh_token(
     token_hash: str, family_id: str, user_id: str, now: str, expires_at: str
 ) -> Statement:
+    """Starts a session; inserts nothing if the user does not exist, so it can follow a conditional user
+    insert in the same batch."""
     return Statement(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?3)",
         [token_hash, family_id, user_id, now, expires_at],
     )
 

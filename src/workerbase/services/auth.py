@@ -15,9 +15,16 @@ from workerbase.clock import iso
 from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.ports import Crypto, Database, Statement
-from workerbase.repositories import accounts
+from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import UserRecord
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
+from workerbase.services.throttling import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_IP,
+    SIGNUP_PER_IP,
+    TooManyAttempts,
+    raise_if_locked,
+)
 from workerbase.services.tokens import (
     AccessTokens,
     InvalidToken,
@@ -90,9 +97,12 @@ class AuthService:
             clock=now.timestamp,
         )
 
-    async def signup(self, email: str, password: str, name: str | None) -> Session:
+    async def signup(self, email: str, password: str, name: str | None, client_ip: str) -> Session:
+        """One round trip: the user (unless the IP is locked out), the IP's signup count, the first
+        session and the lock's state, in one batch."""
         check_password_length(password)
         now = iso(self._now)
+        throttle_key = SIGNUP_PER_IP.key(client_ip)
         user = UserRecord(
             id=str(uuid.uuid4()),
             email=normalise_email(email),
@@ -104,31 +114,54 @@ class AuthService:
         )
         refresh_token, start_session = self._new_session(user.id)
         try:
-            await self._db.batch([accounts.insert_user(user), start_session])
+            results = await self._db.batch(
+                [
+                    accounts.insert_user_unless_throttled(user, throttle_key, now),
+                    SIGNUP_PER_IP.record(client_ip, self._now),
+                    start_session,
+                    Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [throttle_key]),
+                ]
+            )
         except ConstraintViolation as exc:
             if exc.kind == "unique":
                 raise EmailTaken("an account with this email already exists") from exc
             raise
+        if results[0].meta.changes == 0:
+            lock = results[3].first() or {}
+            raise_if_locked(self._now, lock.get("locked_until"))
+            raise TooManyAttempts(60)  # unreachable unless the lock expired within this very batch
         return self._session(user, refresh_token)
 
-    async def login(self, email: str, password: str) -> Session:
-        lookup = accounts.select_user_by_email(normalise_email(email))
-        row = (await self._db.query(lookup.sql, lookup.params)).first()
-        if row is None:
+    async def login(self, email: str, password: str, client_ip: str) -> Session:
+        """At most one read (the user and both throttles) and one batched write."""
+        email = normalise_email(email)
+        lookup = accounts.select_login_candidate(
+            email, LOGIN_PER_ACCOUNT.key(email), LOGIN_PER_IP.key(client_ip)
+        )
+        row = (await self._db.query(lookup.sql, lookup.params)).first() or {}
+        raise_if_locked(self._now, row.get("account_locked_until"), row.get("ip_locked_until"))
+        if row.get("id") is None:
             await self._passwords.spend_equal_time()  # as long as a wrong password takes
+            await self._record_failed_login(email, client_ip)
             raise InvalidCredentials("invalid email or password")
         user = accounts.user_from_row(row)
         verification = await self._passwords.verify(password, user.password_hash)
         if not verification.ok:
+            await self._record_failed_login(email, client_ip)
             raise InvalidCredentials("invalid email or password")
         refresh_token, start_session = self._new_session(user.id)
-        writes = [start_session]
+        writes = [start_session, throttles.clear(LOGIN_PER_ACCOUNT.key(email))]
         # An imported password shorter than today's minimum keeps its old hash rather than failing login.
         if verification.needs_rehash and len(password) >= MIN_PASSWORD_LENGTH:
             new_hash = await self._passwords.hash(password)
             writes.append(accounts.update_password_hash(user.id, new_hash, iso(self._now)))
         await self._db.batch(writes)
         return self._session(user, refresh_token)
+
+    async def _record_failed_login(self, email: str, client_ip: str) -> None:
+        await self._db.batch(
+            [LOGIN_PER_ACCOUNT.record(email, self._now), LOGIN_PER_IP.record(client_ip, self._now)]
+        )
 
     async def refresh(self, presented: str) -> RefreshedTokens:
         successor, successor_hash = new_refresh_token(self._crypto)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from workerbase.api.deps import AuthDep, PrincipalDep
+from workerbase.api.deps import AuthDep, ClientIpDep, PrincipalDep
 from workerbase.api.schemas import SessionOut, TokensOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -37,15 +37,18 @@ class RefreshIn(BaseModel):
 
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED)
-async def signup(body: SignupIn, auth: AuthDep) -> SessionOut:
-    """One D1 round trip: the user and the first refresh token in one batch."""
-    return SessionOut.of(await auth.signup(body.email, body.password, body.name))
+async def signup(body: SignupIn, auth: AuthDep, client_ip: ClientIpDep) -> SessionOut:
+    """One D1 round trip: the IP's signup throttle, the user and the first refresh token in one batch.
+    429 with Retry-After when the IP signs up too often."""
+    return SessionOut.of(await auth.signup(body.email, body.password, body.name, client_ip))
 
 
 @router.post("/login")
-async def login(body: LoginIn, auth: AuthDep) -> SessionOut:
-    """Two D1 round trips: read the user, then one batch (new session, and a re-hash if due)."""
-    return SessionOut.of(await auth.login(body.email, body.password))
+async def login(body: LoginIn, auth: AuthDep, client_ip: ClientIpDep) -> SessionOut:
+    """Two D1 round trips: one read (the user and the account's and IP's throttles), then one batch
+    (the new session and the account's throttle reset, plus a re-hash if due; or the failure counts).
+    429 with Retry-After while the account or the IP is locked out."""
+    return SessionOut.of(await auth.login(body.email, body.password, client_ip))
 
 
 @router.post("/refresh")
