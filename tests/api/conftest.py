@@ -12,14 +12,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from workerbase.api.deps import PlatformDep, get_auth_service
+from workerbase.api.deps import get_now
 from workerbase.app import create_app
 from workerbase.bindings.local.platform import open_local_platform
 from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT
 from workerbase.platform import Platform
 from workerbase.ports import Database, QueryResult, SqlParam, Statement
-from workerbase.services.auth import AuthService
 
 BASE_URL = "http://testserver"
 
@@ -97,10 +96,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def api(app: FastAPI, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
-    async def auth_service_at_test_time(platform: PlatformDep) -> AuthService:
-        return AuthService(platform.db, platform.crypto, platform.settings.auth, now=clock.now)
+    """A client of an app whose notion of "now" is the test's clock."""
 
-    app.dependency_overrides[get_auth_service] = auth_service_at_test_time
+    async def test_time() -> datetime:
+        return clock.now
+
+    app.dependency_overrides[get_now] = test_time
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
         yield client
 

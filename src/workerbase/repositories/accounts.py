@@ -10,6 +10,10 @@ from workerbase.ports import Row, Statement
 _SELECT_USER = "SELECT id, email, name, role, password_hash, created_at, updated_at FROM users"
 _SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
 _SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
+_SELECT_USER_PAGE = (
+    _SELECT_USER
+    + " WHERE (?1 IS NULL OR (created_at, id) < (?1, ?2)) ORDER BY created_at DESC, id DESC LIMIT ?3"
+)
 # Exactly one row whether or not the email exists: the user's columns (NULL if unknown) and the locks.
 _SELECT_LOGIN_CANDIDATE = (
     "SELECT users.id, users.email, users.name, users.role, users.password_hash, users.created_at,"
@@ -76,6 +80,12 @@ def select_user_by_email(email: str) -> Statement:
 
 def select_login_candidate(email: str, account_throttle_key: str, ip_throttle_key: str) -> Statement:
     return Statement(_SELECT_LOGIN_CANDIDATE, [email, account_throttle_key, ip_throttle_key])
+
+
+def select_user_page(after: tuple[str, str] | None, limit: int) -> Statement:
+    """Newest first; `after` is the (created_at, id) of the previous page's last user."""
+    created_at, user_id = after if after is not None else (None, None)
+    return Statement(_SELECT_USER_PAGE, [created_at, user_id, limit])
 
 
 def select_user_by_id(user_id: str) -> Statement:

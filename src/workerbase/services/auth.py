@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from workerbase.clock import iso
 from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, WorkerbaseError
+from workerbase.pagination import decode_cursor, encode_cursor
 from workerbase.ports import Crypto, Database, Statement
 from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import UserRecord
@@ -222,6 +223,17 @@ class AuthService:
     async def delete_account(self, user_id: str) -> None:
         delete = accounts.delete_user(user_id)
         await self._db.query(delete.sql, delete.params)
+
+    async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
+        after = None
+        if cursor:
+            created_at, user_id = decode_cursor(cursor, 2)
+            after = (created_at, user_id)
+        select = accounts.select_user_page(after, limit + 1)
+        rows = (await self._db.query(select.sql, select.params)).rows
+        users = [accounts.user_from_row(row) for row in rows[:limit]]
+        next_cursor = encode_cursor(users[-1].created_at, users[-1].id) if len(rows) > limit else None
+        return users, next_cursor
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         lookup = accounts.select_user_by_id(user_id)

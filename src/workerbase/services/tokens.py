@@ -38,6 +38,7 @@ class InvalidToken(WorkerbaseError):
     status = 401
     code = "invalid_token"
     title = "The access token is missing or invalid"
+    public_detail = True  # says why (expired, wrong audience...): clients refresh on "expired"
 
     def response_headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -121,10 +122,24 @@ class AccessTokens:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ"]},
+                # Times are checked below against our clock (the request's time), not pyjwt's.
+                options={
+                    "require": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        now = self._clock()
+        times = (claims["iat"], claims["nbf"], claims["exp"])
+        if not all(isinstance(value, int) for value in times):
+            raise InvalidToken("iat, nbf and exp must be integers")
+        if claims["exp"] <= now:
+            raise InvalidToken("the token has expired")
+        if claims["nbf"] > now or claims["iat"] > now:
+            raise InvalidToken("the token is not yet valid")
         if claims.get("typ") != ACCESS:
             raise InvalidToken("not an access token")
         return AccessClaims(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from workerbase.api.deps import AuthDep, ClientIpDep, PrincipalDep
+from workerbase.api.deps import AuthDep, ClientIpDep, SessionPrincipalDep
 from workerbase.api.schemas import SessionOut, TokensOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -68,7 +68,7 @@ async def logout(body: RefreshIn, auth: AuthDep) -> Response:
 
 
 @router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
-async def logout_all(principal: PrincipalDep, auth: AuthDep) -> Response:
+async def logout_all(principal: SessionPrincipalDep, auth: AuthDep) -> Response:
     """Revokes every refresh token of the caller. One D1 round trip."""
     await auth.logout_everywhere(principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

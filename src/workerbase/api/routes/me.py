@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from workerbase.api.deps import AuthDep, PrincipalDep
+from workerbase.api.deps import AuthDep, PrincipalDep, SessionPrincipalDep
 from workerbase.api.schemas import SessionOut, UserOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken
@@ -38,7 +38,9 @@ async def update_me(body: ProfileIn, principal: PrincipalDep, auth: AuthDep) -> 
 
 
 @router.post("/password")
-async def change_password(body: PasswordChangeIn, principal: PrincipalDep, auth: AuthDep) -> SessionOut:
+async def change_password(
+    body: PasswordChangeIn, principal: SessionPrincipalDep, auth: AuthDep
+) -> SessionOut:
     """Ends every session (other devices must log in again) and returns fresh tokens for this one.
     Two D1 round trips."""
     return SessionOut.of(
@@ -47,7 +49,7 @@ async def change_password(body: PasswordChangeIn, principal: PrincipalDep, auth:
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_me(principal: PrincipalDep, auth: AuthDep) -> Response:
+async def delete_me(principal: SessionPrincipalDep, auth: AuthDep) -> Response:
     """Deletes the account and everything it owns (cascading foreign keys). One D1 round trip."""
     await auth.delete_account(principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,113 @@
+"""API keys: long-lived Bearer credentials for bots and servers, scoped `read` or `read write`.
+
+A key is `wb_` + 256 random bits (base64url), shown once; D1 keeps only its SHA-256 and a short prefix
+to recognise it in lists. Authenticating with a key costs one D1 round trip (unlike access tokens).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workerbase.clock import iso
+from workerbase.errors import WorkerbaseError
+from workerbase.pagination import decode_cursor, encode_cursor
+from workerbase.ports import Crypto, Database
+from workerbase.repositories import api_keys
+from workerbase.repositories.api_keys import ApiKeyRecord
+
+KEY_PREFIX = "wb_"
+MAX_KEYS_PER_USER = 100
+
+
+class TooManyApiKeys(WorkerbaseError):
+    status = 409
+    code = "too_many_api_keys"
+    title = f"A user can have at most {MAX_KEYS_PER_USER} API keys"
+
+
+class ApiKeyNotFound(WorkerbaseError):
+    status = 404
+    code = "not_found"
+    title = "No such API key"
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKey:
+    record: ApiKeyRecord
+    key: str  # the only time it is ever shown
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPrincipal:
+    user_id: str
+    role: str
+    scopes: tuple[str, ...]
+
+
+def looks_like_api_key(token: str) -> bool:
+    return token.startswith(KEY_PREFIX)
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKeyService:
+    def __init__(self, db: Database, crypto: Crypto, now: datetime) -> None:
+        self._db = db
+        self._crypto = crypto
+        self._now = now
+
+    async def create(
+        self, user_id: str, name: str, scopes: tuple[str, ...], expires_in_days: int | None
+    ) -> CreatedKey:
+        """One round trip."""
+        key = KEY_PREFIX + base64.urlsafe_b64encode(self._crypto.random_bytes(32)).decode().rstrip("=")
+        expires_at = iso(self._now + timedelta(days=expires_in_days)) if expires_in_days else None
+        record = ApiKeyRecord(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            name=name,
+            prefix=key[:10],
+            scopes=scopes,
+            created_at=iso(self._now),
+            expires_at=expires_at,
+        )
+        insert = api_keys.insert_key_unless_at_limit(record, key_hash(key), MAX_KEYS_PER_USER)
+        if (await self._db.query(insert.sql, insert.params)).meta.changes == 0:
+            raise TooManyApiKeys("delete an API key before creating another")
+        return CreatedKey(record=record, key=key)
+
+    async def page(
+        self, user_id: str, cursor: str | None, limit: int
+    ) -> tuple[list[ApiKeyRecord], str | None]:
+        """One round trip; newest first."""
+        after = None
+        if cursor:
+            created_at, key_id = decode_cursor(cursor, 2)
+            after = (created_at, key_id)
+        select = api_keys.select_page(user_id, after, limit + 1)
+        rows = (await self._db.query(select.sql, select.params)).rows
+        keys = [api_keys.key_from_row(row) for row in rows[:limit]]
+        next_cursor = encode_cursor(keys[-1].created_at, keys[-1].id) if len(rows) > limit else None
+        return keys, next_cursor
+
+    async def delete(self, user_id: str, key_id: str) -> None:
+        """One round trip; another user's key is indistinguishable from a missing one (404)."""
+        delete = api_keys.delete_key(user_id, key_id)
+        if (await self._db.query(delete.sql, delete.params)).meta.changes == 0:
+            raise ApiKeyNotFound("no such API key")
+
+    async def authenticate(self, key: str) -> KeyPrincipal | None:
+        """One round trip: the live key's owner and scopes, or None."""
+        select = api_keys.select_principal(key_hash(key), iso(self._now))
+        row = (await self._db.query(select.sql, select.params)).first()
+        if row is None:
+            return None
+        return KeyPrincipal(
+            user_id=str(row["user_id"]), role=str(row["role"]), scopes=tuple(str(row["scopes"]).split())
+        )
