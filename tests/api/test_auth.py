@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import PASSWORD, Clock, CountingDatabase, bearer, signup
+from tests.api.conftest import BASE_URL, PASSWORD, Clock, CountingDatabase, bearer, signup, with_platform
 from workerbase.platform import Platform
+from workerbase.ports import Crypto
 
 # From Django's hasher tests: make_password("lètmein", "seasalt") at 10,000 rounds.
 DJANGO_HASH = "pbkdf2_sha256$10000$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY="
@@ -287,3 +288,37 @@ async def test_rename_and_delete_account(api: httpx.AsyncClient, db: CountingDat
     gone = await api.post("/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
     assert gone.status_code == 401
     assert (await db.query("SELECT count(*) AS n FROM refresh_tokens")).first() == {"n": 0}
+
+
+class CountingCrypto:
+    """The real local crypto, counting PBKDF2 work (iterations run)."""
+
+    def __init__(self, inner: Crypto) -> None:
+        self.inner = inner
+        self.iterations = 0
+
+    async def pbkdf2_sha256(self, password: bytes, salt: bytes, iterations: int, length: int = 32) -> bytes:
+        self.iterations += iterations
+        return await self.inner.pbkdf2_sha256(password, salt, iterations, length)
+
+    def hmac_sha256(self, key: bytes, message: bytes) -> bytes:
+        return self.inner.hmac_sha256(key, message)
+
+    def random_bytes(self, n: int) -> bytes:
+        return self.inner.random_bytes(n)
+
+
+async def test_unknown_emails_cost_the_same_password_work(platform: Platform) -> None:
+    crypto = CountingCrypto(platform.crypto)
+    app = with_platform(platform, crypto=crypto)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+        await signup(client)
+        work = {}
+        for email in ("ada@example.com", "nobody@example.com"):
+            crypto.iterations = 0
+            response = await client.post(
+                "/v1/auth/login", json={"email": email, "password": "wrong password"}
+            )
+            assert response.status_code == 401
+            work[email] = crypto.iterations
+    assert work["ada@example.com"] == work["nobody@example.com"] == 100_000
