@@ -13,6 +13,7 @@ What we copy from D1 (each pinned by tests/contracts/test_database.py against Mi
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from pathlib import Path
 from workerbase.bindings import d1_rules
 from workerbase.errors import UnsupportedValue, WorkerbaseError
 from workerbase.ports import QueryMeta, QueryResult, Row, SqlParam, SqlValue, Statement
+
+_NUMBERED_PLACEHOLDER = re.compile(r"\?\d")
 
 
 class SqliteDatabase:
@@ -69,7 +72,7 @@ class SqliteDatabase:
         self._deadline = time.monotonic() + d1_rules.QUERY_TIMEOUT_SECONDS
         changes_before = self._connection.total_changes
         try:
-            cursor = self._connection.execute(statement.sql, [_bindable(p) for p in statement.params])
+            cursor = self._connection.execute(statement.sql, _bound(statement))
             names = [column[0] for column in cursor.description or ()]
             rows: list[Row] = [dict(zip(names, map(_readable, values), strict=True)) for values in cursor]
             # Like D1, count every row changed, including by cascades and triggers.
@@ -82,6 +85,15 @@ class SqliteDatabase:
 
     def _past_deadline(self) -> int:
         return 1 if time.monotonic() > self._deadline else 0
+
+
+def _bound(statement: Statement) -> list[SqlValue] | dict[str, SqlValue]:
+    values = [_bindable(param) for param in statement.params]
+    # Python's sqlite3 wants numbered placeholders (`?1`, as D1 allows) bound by name (deprecated by
+    # position since 3.12, an error from 3.14).
+    if _NUMBERED_PLACEHOLDER.search(statement.sql):
+        return {str(position): value for position, value in enumerate(values, start=1)}
+    return values
 
 
 def _bindable(value: SqlParam) -> SqlValue:
