@@ -164,7 +164,9 @@ async def test_me_requires_a_bearer_token(api: httpx.AsyncClient) -> None:
         response = await api.get("/v1/me", headers=headers)
         assert response.status_code == 401
         assert response.json()["code"] == "invalid_token"
-        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.headers["www-authenticate"] == "Bearer"
+    forged = await api.get("/v1/me", headers=bearer("not.a.jwt"))
+    assert forged.headers["www-authenticate"] == 'Bearer error="invalid_token"'
 
 
 async def test_expired_access_tokens_are_refused(api: httpx.AsyncClient, clock: Clock) -> None:

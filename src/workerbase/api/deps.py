@@ -89,7 +89,7 @@ async def get_principal(request: Request, auth: AuthDep, api_keys: ApiKeyService
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials:
-        raise InvalidToken("missing bearer token")
+        raise InvalidToken("missing bearer token", credentials_missing=True)
     if looks_like_api_key(credentials):
         key = await api_keys.authenticate(credentials)
         if key is None:

@@ -40,8 +40,13 @@ class InvalidToken(WorkerbaseError):
     title = "The access token is missing or invalid"
     public_detail = True  # says why (expired, wrong audience...): clients refresh on "expired"
 
+    def __init__(self, message: str, *, credentials_missing: bool = False) -> None:
+        super().__init__(message)
+        self.credentials_missing = credentials_missing
+
     def response_headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        # RFC 6750 section 3.1: no error code when the request carried no credentials at all.
+        return {"WWW-Authenticate": "Bearer" if self.credentials_missing else 'Bearer error="invalid_token"'}
 
 
 @dataclass(frozen=True, slots=True)
