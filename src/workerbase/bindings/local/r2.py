@@ -1,13 +1,16 @@
 """An R2 bucket on the local filesystem.
 
 Layout under `root`: `index.sqlite3` holds each object's metadata and the name of its content file in
-`blobs/`. A put writes a new content file under a fresh name (temp file, fsync, rename), then points
-the index row at it in one SQLite transaction, then removes the file it replaced. So an object is never
-seen half-written: a crash before the index update leaves only an unreferenced file, which the next
-open deletes. Keys never become paths, so no key (`../x`, `/etc`, unicode) can escape `root`.
+`blobs/`. A put writes the body to a fresh file (temp name, fsync, `os.replace`), then points the index
+row at it in one SQLite transaction, then removes the file it replaced. So an object is never seen
+half-written and its metadata always describes its body: a crash before the index commit leaves only an
+unreferenced file, which the next open deletes. Keys never become paths (content files are named by
+random ids), so no key (`../x`, `/etc`, unicode) can escape `root`. SQLite compares TEXT as UTF-8
+bytes, which is R2's list order.
 
-File and SQLite I/O happen synchronously on the event loop, like the other local adapters: this is a
-single-developer runtime, and the simplicity is worth more than concurrency here.
+File and SQLite I/O happen synchronously on the event loop, like the other local adapters: nothing
+awaits between reading and writing, so one process needs no locks; writes run in immediate
+transactions, so processes sharing a root do not interleave either.
 """
 
 from __future__ import annotations
@@ -15,18 +18,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from workerbase.bindings import r2_rules
+from workerbase.bindings import r2_limits
 from workerbase.bindings.local.failures import storage_failures_are_unavailable
+from workerbase.bindings.local.r2_rules import Position, Row, conditions_hold, list_page
 from workerbase.errors import InvalidArgument
 from workerbase.ports import (
     ByteRange,
@@ -52,8 +55,10 @@ CREATE TABLE IF NOT EXISTS objects (
 ) WITHOUT ROWID
 """
 _SELECT = "SELECT key, blob, size, etag, uploaded_ms, http_metadata, custom_metadata FROM objects"
-_SELECT_ONE = _SELECT + " WHERE key = ?"
-_SELECT_PAGE = _SELECT + " WHERE substr(key, 1, ?) = ? AND key > ? ORDER BY key"
+_SCAN_FROM = {
+    inclusive: f"{_SELECT} WHERE key {'>=' if inclusive else '>'} ? AND key >= ? ORDER BY key LIMIT ?"
+    for inclusive in (False, True)
+}
 _UPSERT = (
     "INSERT OR REPLACE INTO objects (key, blob, size, etag, uploaded_ms, http_metadata, custom_metadata)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -73,6 +78,9 @@ class FileObjectStore:
         self._clock = clock
         self._remove_unreferenced_blobs()
 
+    def close(self) -> None:
+        self._index.close()
+
     @_unavailable_on_failure
     async def put(
         self,
@@ -83,21 +91,31 @@ class FileObjectStore:
         custom_metadata: Mapping[str, str] | None = None,
         only_if: Conditions | None = None,
     ) -> ObjectInfo | None:
-        r2_rules.check_put(key, len(data), custom_metadata)
-        if only_if is not None and not r2_rules.conditions_hold(only_if, self._info(key)):
-            return None
-        blob = self._write_blob(data)
+        r2_limits.check_put(key, len(data), custom_metadata)
+        if only_if is not None:
+            r2_limits.check_conditions(only_if)
+            if not conditions_hold(only_if, self._info(key)):
+                return None  # decided before writing the body, so a refused put costs no disk I/O
+        # R2 keeps whole milliseconds. Rounding to nanoseconds first drops float noise, so a clock
+        # reading of 1.001 s is 1001 ms, not 1000.
+        uploaded_ms = math.floor(round(self._clock() * 1000, 6))
         info = ObjectInfo(
             key=key,
             size=len(data),
             etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-            uploaded=datetime.fromtimestamp(int(self._clock() * 1000) / 1000, UTC),
+            uploaded=r2_limits.from_epoch_ms(uploaded_ms),
             http_metadata=http_metadata or HttpMetadata(),
             custom_metadata=dict(custom_metadata or {}),
         )
+        blob = self._write_blob(data)
         try:
             self._index.execute("BEGIN IMMEDIATE")
-            replaced = self._index.execute("SELECT blob FROM objects WHERE key = ?", (key,)).fetchone()
+            replaced = self._row(key)
+            # Decided again inside the transaction: another process may have written the key meanwhile.
+            if only_if is not None and not conditions_hold(only_if, _maybe_info(replaced)):
+                self._index.execute("ROLLBACK")
+                (self._blobs / blob).unlink(missing_ok=True)
+                return None
             self._index.execute(
                 _UPSERT,
                 (
@@ -105,7 +123,7 @@ class FileObjectStore:
                     blob,
                     info.size,
                     info.etag,
-                    int(info.uploaded.timestamp() * 1000),
+                    uploaded_ms,
                     json.dumps(asdict(info.http_metadata)),
                     json.dumps(info.custom_metadata),
                 ),
@@ -117,39 +135,55 @@ class FileObjectStore:
             (self._blobs / blob).unlink(missing_ok=True)
             raise
         if replaced is not None:
-            (self._blobs / replaced[0]).unlink(missing_ok=True)
+            (self._blobs / replaced[1]).unlink(missing_ok=True)
         return info
 
     @_unavailable_on_failure
     async def get(
         self, key: str, *, byte_range: ByteRange | None = None, only_if: Conditions | None = None
     ) -> ObjectBody | None:
-        r2_rules.check_key(key)
+        r2_limits.check_key(key)
         if byte_range is not None:
-            r2_rules.check_range(byte_range)
-        row = self._row(key)
-        if row is None:
-            return None
-        info = _info_from_row(row)
-        if only_if is not None and not r2_rules.conditions_hold(only_if, info):
-            raise PreconditionFailed(info)
-        offset, length = r2_rules.resolve_range(byte_range, info.size)
-        return ObjectBody(info=info, body=self._read_blob(row[1], offset, length), range=(offset, length))
+            r2_limits.check_range(byte_range)
+        if only_if is not None:
+            r2_limits.check_conditions(only_if)
+        for _attempt in range(3):
+            row = self._row(key)
+            if row is None:
+                return None
+            info = _info_from_row(row)
+            if only_if is not None and not conditions_hold(only_if, info):
+                raise PreconditionFailed(info)
+            offset, length = r2_limits.resolve_range(byte_range, info.size)
+            try:
+                body = self._read_blob(row[1], offset, length)
+            except FileNotFoundError:
+                continue  # another process replaced the object between our two reads: read it again
+            return ObjectBody(info=info, body=body, range=(offset, length))
+        raise FileNotFoundError(f"the content of R2 object {key!r} keeps disappearing")
 
     @_unavailable_on_failure
     async def head(self, key: str) -> ObjectInfo | None:
-        r2_rules.check_key(key)
+        r2_limits.check_key(key)
         return self._info(key)
 
     @_unavailable_on_failure
     async def delete(self, keys: str | Sequence[str]) -> None:
         names = [keys] if isinstance(keys, str) else list(keys)
         for name in names:
-            r2_rules.check_key(name)
-        for name in names:
-            row = self._index.execute("DELETE FROM objects WHERE key = ? RETURNING blob", (name,)).fetchone()
-            if row is not None:
-                (self._blobs / row[0]).unlink(missing_ok=True)
+            r2_limits.check_key(name)
+        removed: list[str] = []
+        self._index.execute("BEGIN IMMEDIATE")
+        try:
+            for name in names:
+                deleted = self._index.execute("DELETE FROM objects WHERE key = ? RETURNING blob", (name,))
+                removed.extend(blob for (blob,) in deleted.fetchall())
+            self._index.execute("COMMIT")
+        except BaseException:
+            self._index.execute("ROLLBACK")
+            raise
+        for blob in removed:  # after the commit: a crash here leaves files that the next open sweeps
+            (self._blobs / blob).unlink(missing_ok=True)
 
     @_unavailable_on_failure
     async def list(
@@ -160,38 +194,30 @@ class FileObjectStore:
         cursor: str | None = None,
         limit: int = 1000,
     ) -> ObjectPage:
-        r2_rules.check_list_limit(limit)
-        after, skip_prefix = _decode_cursor(cursor) if cursor else ("", None)
-        objects: list[ObjectInfo] = []
-        prefixes: list[str] = []
-        last_key = after
-        for row in self._rows_after(prefix, after):
-            key = row[0]
-            if skip_prefix is not None and key.startswith(skip_prefix):
-                continue
-            if len(objects) + len(prefixes) == limit:
-                group = prefixes[-1] if prefixes and last_key.startswith(prefixes[-1]) else None
-                return ObjectPage(objects, prefixes, truncated=True, cursor=_encode_cursor(last_key, group))
-            last_key = key
-            remainder = key[len(prefix) :]
-            if delimiter and delimiter in remainder:
-                group = prefix + remainder[: remainder.index(delimiter) + len(delimiter)]
-                skip_prefix = group
-                prefixes.append(group)
-            else:
-                objects.append(_info_from_row(row))
-        return ObjectPage(objects, prefixes, truncated=False)
+        r2_limits.check_list_limit(limit)
+        start = _decode_cursor(cursor) if cursor else ("", False)
+        page_size = min(limit, r2_limits.MAX_LIST_PAGE_WITH_METADATA)
+        listing, resume = list_page(self._scan, prefix, delimiter, start, page_size)
+        infos = [_info_from_row(row) for row in listing.objects]
+        if resume is None:
+            return ObjectPage(infos, listing.delimited_prefixes, truncated=False)
+        return ObjectPage(infos, listing.delimited_prefixes, truncated=True, cursor=_encode_cursor(resume))
 
-    def _rows_after(self, prefix: str, after: str) -> Iterator[tuple[Any, ...]]:
-        return iter(self._index.execute(_SELECT_PAGE, (len(prefix), prefix, after)))
+    def _scan(self, start: str, inclusive: bool, prefix: str, count: int) -> Sequence[Row]:
+        """Up to `count` rows in key order from `start` whose keys begin with `prefix`."""
+        matching: list[Row] = []
+        for row in self._index.execute(_SCAN_FROM[inclusive], (start, prefix, count)):
+            if not row[0].startswith(prefix):
+                break  # keys sharing a prefix are contiguous in key order: no later key matches
+            matching.append(row)
+        return matching
 
-    def _row(self, key: str) -> tuple[Any, ...] | None:
-        row: tuple[Any, ...] | None = self._index.execute(_SELECT_ONE, (key,)).fetchone()
+    def _row(self, key: str) -> Row | None:
+        row: Row | None = self._index.execute(f"{_SELECT} WHERE key = ?", (key,)).fetchone()
         return row
 
     def _info(self, key: str) -> ObjectInfo | None:
-        row = self._row(key)
-        return _info_from_row(row) if row is not None else None
+        return _maybe_info(self._row(key))
 
     def _read_blob(self, blob: str, offset: int, length: int) -> bytes:
         with open(self._blobs / blob, "rb") as content:
@@ -201,11 +227,15 @@ class FileObjectStore:
     def _write_blob(self, data: bytes) -> str:
         name = uuid.uuid4().hex
         temporary = self._blobs / f"{name}.tmp"
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self._blobs / name)
+        try:
+            with open(temporary, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self._blobs / name)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         return name
 
     def _remove_unreferenced_blobs(self) -> None:
@@ -215,25 +245,31 @@ class FileObjectStore:
                 path.unlink(missing_ok=True)
 
 
-def _info_from_row(row: tuple[Any, ...]) -> ObjectInfo:
+def _maybe_info(row: Row | None) -> ObjectInfo | None:
+    return _info_from_row(row) if row is not None else None
+
+
+def _info_from_row(row: Row) -> ObjectInfo:
     key, _blob, size, etag, uploaded_ms, http_metadata, custom_metadata = row
     return ObjectInfo(
         key=key,
         size=size,
         etag=etag,
-        uploaded=datetime.fromtimestamp(uploaded_ms / 1000, UTC),
+        uploaded=r2_limits.from_epoch_ms(uploaded_ms),
         http_metadata=HttpMetadata(**json.loads(http_metadata)),
         custom_metadata=json.loads(custom_metadata),
     )
 
 
-def _encode_cursor(after: str, skip_prefix: str | None) -> str:
-    return base64.urlsafe_b64encode(json.dumps([after, skip_prefix]).encode()).decode()
+def _encode_cursor(position: Position) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[str, str | None]:
+def _decode_cursor(cursor: str) -> Position:
     try:
-        after, skip_prefix = json.loads(base64.b64decode(cursor.encode(), altchars=b"-_", validate=True))
-    except ValueError:
+        start, inclusive = json.loads(base64.b64decode(cursor.encode(), altchars=b"-_", validate=True))
+    except (ValueError, TypeError):  # not base64, not JSON, or not a pair
         raise InvalidArgument("invalid R2 list cursor") from None
-    return str(after), skip_prefix
+    if not isinstance(start, str) or not isinstance(inclusive, bool):
+        raise InvalidArgument("invalid R2 list cursor")
+    return start, inclusive
