@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from workerbase.errors import WorkerbaseError
 
@@ -32,3 +33,23 @@ def decode_cursor(cursor: str, parts: int) -> list[str]:
     if not isinstance(decoded, list) or len(decoded) != parts or not all(isinstance(p, str) for p in decoded):
         raise InvalidCursor("malformed cursor")
     return decoded
+
+
+T = TypeVar("T")
+# Lists ordered newest first use (created_at, id) as their sort key: unique, and stable under inserts.
+SortKey = tuple[str, str]
+
+
+def position_after(cursor: str | None) -> SortKey | None:
+    """The (created_at, id) a page starts after, from the cursor the previous page returned."""
+    if not cursor:
+        return None
+    created_at, item_id = decode_cursor(cursor, 2)
+    return created_at, item_id
+
+
+def page_of(items: Sequence[T], limit: int, sort_key: Callable[[T], SortKey]) -> tuple[list[T], str | None]:
+    """Given up to `limit + 1` items (fetch one more than a page to learn whether another follows), the
+    page and the cursor of the next one (None on the last page)."""
+    page = list(items[:limit])
+    return page, encode_cursor(*sort_key(page[-1])) if len(items) > limit else None

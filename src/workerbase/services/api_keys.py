@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
-from workerbase.pagination import decode_cursor, encode_cursor
+from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database
 from workerbase.repositories import api_keys
 from workerbase.repositories.api_keys import ApiKeyRecord
@@ -86,15 +86,11 @@ class ApiKeyService:
         self, user_id: str, cursor: str | None, limit: int
     ) -> tuple[list[ApiKeyRecord], str | None]:
         """One round trip; newest first."""
-        after = None
-        if cursor:
-            created_at, key_id = decode_cursor(cursor, 2)
-            after = (created_at, key_id)
-        select = api_keys.select_page(user_id, after, limit + 1)
+        select = api_keys.select_page(user_id, position_after(cursor), limit + 1)
         rows = (await self._db.query(select.sql, select.params)).rows
-        keys = [api_keys.key_from_row(row) for row in rows[:limit]]
-        next_cursor = encode_cursor(keys[-1].created_at, keys[-1].id) if len(rows) > limit else None
-        return keys, next_cursor
+        return page_of(
+            [api_keys.key_from_row(row) for row in rows], limit, lambda key: (key.created_at, key.id)
+        )
 
     async def delete(self, user_id: str, key_id: str) -> None:
         """One round trip; another user's key is indistinguishable from a missing one (404)."""

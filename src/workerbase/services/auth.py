@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from workerbase.clock import iso
 from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, WorkerbaseError
-from workerbase.pagination import decode_cursor, encode_cursor
+from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement
 from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import UserRecord
@@ -225,15 +225,11 @@ class AuthService:
         await self._db.query(delete.sql, delete.params)
 
     async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
-        after = None
-        if cursor:
-            created_at, user_id = decode_cursor(cursor, 2)
-            after = (created_at, user_id)
-        select = accounts.select_user_page(after, limit + 1)
+        select = accounts.select_user_page(position_after(cursor), limit + 1)
         rows = (await self._db.query(select.sql, select.params)).rows
-        users = [accounts.user_from_row(row) for row in rows[:limit]]
-        next_cursor = encode_cursor(users[-1].created_at, users[-1].id) if len(rows) > limit else None
-        return users, next_cursor
+        return page_of(
+            [accounts.user_from_row(row) for row in rows], limit, lambda user: (user.created_at, user.id)
+        )
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         lookup = accounts.select_user_by_id(user_id)
