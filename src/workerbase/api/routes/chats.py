@@ -1,0 +1,154 @@
+"""`/v1/chats` (the caller's chats) and `/v1/public/chats/{id}` (public chats, no auth)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, Field, field_validator
+
+from workerbase.api.deps import NowDep, PageDep, PlatformDep, PrincipalDep
+from workerbase.repositories.chats import ChatRecord
+from workerbase.services.chats import ChatService
+
+router = APIRouter(tags=["chats"])
+
+MAX_TITLE_CHARS = 200
+MAX_METADATA_BYTES = 16 * 1024
+
+
+async def get_chat_service(platform: PlatformDep, now: NowDep) -> ChatService:
+    return ChatService(platform.db, now)
+
+
+ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
+
+
+def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None and len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()) > (
+        MAX_METADATA_BYTES
+    ):
+        raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes of JSON")
+    return value
+
+
+class ChatIn(BaseModel):
+    id: UUID | None = Field(default=None, description="Client-generated chat id (the AI SDK makes them).")
+    title: str = Field(default="", max_length=MAX_TITLE_CHARS)
+    visibility: Literal["private", "public"] = "private"
+    metadata: dict[str, Any] = Field(default_factory=dict, description="e.g. {source, channel_id, guild_id}")
+
+    _metadata_size = field_validator("metadata")(_check_metadata)
+
+
+class ChatPatch(BaseModel):
+    title: str | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    visibility: Literal["private", "public"] | None = None
+    metadata: dict[str, Any] | None = None
+    archived: bool | None = None
+    pinned: bool | None = None
+
+    _metadata_size = field_validator("metadata")(_check_metadata)
+
+
+class ChatOut(BaseModel):
+    id: str
+    title: str
+    visibility: str
+    metadata: dict[str, Any]
+    archived: bool
+    pinned: bool
+    created_at: str
+    updated_at: str
+    last_activity_at: str
+
+    @classmethod
+    def of(cls, chat: ChatRecord) -> ChatOut:
+        return cls(
+            id=chat.id,
+            title=chat.title,
+            visibility=chat.visibility,
+            metadata=chat.metadata,
+            archived=chat.archived,
+            pinned=chat.pinned,
+            created_at=chat.created_at,
+            updated_at=chat.updated_at,
+            last_activity_at=chat.last_activity_at,
+        )
+
+
+class ChatPage(BaseModel):
+    items: list[ChatOut]
+    next_cursor: str | None
+
+
+@router.post(
+    "/chats", status_code=status.HTTP_201_CREATED, responses={200: {"description": "Already created"}}
+)
+async def create_chat(
+    body: ChatIn, response: Response, principal: PrincipalDep, service: ChatServiceDep
+) -> ChatOut:
+    """One D1 round trip. Re-posting an identical chat is a no-op 200; the same id with different content
+    is 409."""
+    chat_id = str(body.id) if body.id else None
+    chat, created = await service.create(
+        principal.user_id,
+        chat_id=chat_id,
+        title=body.title,
+        visibility=body.visibility,
+        metadata=body.metadata,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ChatOut.of(chat)
+
+
+@router.get("/chats")
+async def list_chats(
+    principal: PrincipalDep,
+    service: ChatServiceDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=200, description="Filter: the title contains this.")] = None,
+    archived: bool = False,
+) -> ChatPage:
+    """One D1 round trip; newest activity first."""
+    items, next_cursor = await service.page(
+        principal.user_id, archived=archived, title_contains=q, cursor=page.cursor, limit=page.limit
+    )
+    return ChatPage(items=[ChatOut.of(chat) for chat in items], next_cursor=next_cursor)
+
+
+@router.get("/chats/{chat_id}")
+async def get_chat(chat_id: str, principal: PrincipalDep, service: ChatServiceDep) -> ChatOut:
+    """One D1 round trip."""
+    return ChatOut.of(await service.get(principal.user_id, chat_id))
+
+
+@router.patch("/chats/{chat_id}")
+async def update_chat(
+    chat_id: str, body: ChatPatch, principal: PrincipalDep, service: ChatServiceDep
+) -> ChatOut:
+    """One D1 round trip; only the fields sent change."""
+    return ChatOut.of(await service.update(principal.user_id, chat_id, **body.model_dump(exclude_none=True)))
+
+
+@router.delete("/chats/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_chat(chat_id: str, principal: PrincipalDep, service: ChatServiceDep) -> Response:
+    """One D1 round trip."""
+    await service.delete(principal.user_id, chat_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/chats", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_all_chats(principal: PrincipalDep, service: ChatServiceDep) -> Response:
+    """Deletes every chat of the caller. One D1 round trip."""
+    await service.delete_all(principal.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/public/chats/{chat_id}")
+async def get_public_chat(chat_id: str, service: ChatServiceDep) -> ChatOut:
+    """No auth. 404 unless the chat is public right now. One D1 round trip."""
+    return ChatOut.of(await service.get_public(chat_id))

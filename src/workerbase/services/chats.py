@@ -1,0 +1,108 @@
+"""Chats: create (client ids welcome, retries idempotent), list, read, update, delete. Every method is
+one D1 round trip; another user's chat is "not found", never "forbidden"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from workerbase.clock import iso
+from workerbase.errors import WorkerbaseError
+from workerbase.pagination import page_of, position_after
+from workerbase.ports import Database
+from workerbase.repositories import chats
+from workerbase.repositories.chats import ChatRecord
+
+
+class ChatNotFound(WorkerbaseError):
+    status = 404
+    code = "not_found"
+    title = "No such chat"
+
+
+class ChatIdTaken(WorkerbaseError):
+    status = 409
+    code = "chat_id_taken"
+    title = "A different chat already has this id"
+
+
+class ChatService:
+    def __init__(self, db: Database, now: datetime) -> None:
+        self._db = db
+        self._now = iso(now)
+
+    async def create(
+        self, user_id: str, *, chat_id: str | None, title: str, visibility: str, metadata: dict[str, Any]
+    ) -> tuple[ChatRecord, bool]:
+        """The chat, and whether it was created now. Re-posting the same chat (a retried request) returns
+        it unchanged; the same id with other content, or someone else's id, is a 409."""
+        chat = ChatRecord(
+            id=chat_id or str(uuid.uuid4()),
+            user_id=user_id,
+            title=title,
+            visibility=visibility,
+            metadata=metadata,
+            archived=False,
+            pinned=False,
+            created_at=self._now,
+            updated_at=self._now,
+            last_activity_at=self._now,
+        )
+        inserted, stored = await self._db.batch([chats.insert_chat(chat), chats.select_any(chat.id)])
+        row = stored.first()
+        assert row is not None  # inserted now, or there before
+        existing = chats.chat_from_row(row)
+        if inserted.meta.changes == 1:
+            return existing, True
+        same = (existing.user_id, existing.title, existing.visibility, existing.metadata) == (
+            user_id,
+            title,
+            visibility,
+            metadata,
+        )
+        if not same:
+            raise ChatIdTaken("a different chat already has this id")
+        return existing, False
+
+    async def get(self, user_id: str, chat_id: str) -> ChatRecord:
+        select = chats.select_owned(chat_id, user_id)
+        return self._found((await self._db.query(select.sql, select.params)).first())
+
+    async def get_public(self, chat_id: str) -> ChatRecord:
+        select = chats.select_public(chat_id)
+        return self._found((await self._db.query(select.sql, select.params)).first())
+
+    async def page(
+        self, user_id: str, *, archived: bool, title_contains: str | None, cursor: str | None, limit: int
+    ) -> tuple[list[ChatRecord], str | None]:
+        select = chats.select_page(
+            user_id,
+            archived=archived,
+            after=position_after(cursor),
+            title_contains=title_contains,
+            limit=limit + 1,
+        )
+        rows = (await self._db.query(select.sql, select.params)).rows
+        return page_of(
+            [chats.chat_from_row(row) for row in rows], limit, lambda c: (c.last_activity_at, c.id)
+        )
+
+    async def update(self, user_id: str, chat_id: str, **changes: Any) -> ChatRecord:
+        update = chats.update_chat(chat_id, user_id, now=self._now, **changes)
+        return self._found((await self._db.query(update.sql, update.params)).first())
+
+    async def delete(self, user_id: str, chat_id: str) -> None:
+        delete = chats.delete_owned(chat_id, user_id)
+        if (await self._db.query(delete.sql, delete.params)).meta.changes == 0:
+            raise ChatNotFound("no such chat")
+
+    async def delete_all(self, user_id: str) -> int:
+        delete = chats.delete_all_owned(user_id)
+        return (await self._db.query(delete.sql, delete.params)).meta.changes
+
+    @staticmethod
+    def _found(row: Any) -> ChatRecord:
+        if row is None:
+            raise ChatNotFound("no such chat")
+        return chats.chat_from_row(row)
