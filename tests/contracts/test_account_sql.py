@@ -4,22 +4,14 @@ Pyodide. Guards the SQL that only runs inside batches (upserts, `<<`, strftime, 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from tests.contracts.schema import migrate
 from workerbase.clock import iso
-from workerbase.ports import Database, Statement
+from workerbase.ports import Database
 from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import UserRecord
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 T0 = datetime(2026, 11, 23, 12, 0, 0, 123000, tzinfo=UTC)
-
-
-async def migrate(db: Database) -> None:
-    for path in sorted(MIGRATIONS.glob("*.sql")):
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("--")]
-        statements = [Statement(sql.strip()) for sql in "\n".join(lines).split(";") if sql.strip()]
-        await db.batch(statements)
 
 
 def at(seconds: float) -> str:

@@ -35,14 +35,22 @@ async def _empty_database(env: Any) -> Any:
     from workerbase.bindings.workers.d1 import WorkersDatabase
 
     db = WorkersDatabase(env.DB)
-    tables = await db.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' "
-        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'"
-    )
-    if tables.rows:
-        # Deferred foreign keys are checked at commit, when every table is gone: drop order does not matter.
-        drops = [Statement(f'DROP TABLE "{row["name"]!s}"') for row in tables.rows]
-        await db.batch([Statement("PRAGMA defer_foreign_keys = on"), *drops])
+    # Triggers first (a cascading delete would run them against tables already gone), then virtual
+    # tables (dropping one drops its shadow tables, which cannot be dropped on their own), then the rest.
+    triggers = await db.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    if triggers.rows:
+        await db.batch([Statement(f'DROP TRIGGER IF EXISTS "{row["name"]!s}"') for row in triggers.rows])
+    for kind in ("CREATE VIRTUAL TABLE%", "CREATE TABLE%"):
+        tables = await db.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE ?"
+            " AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY rowid DESC",
+            [kind],
+        )
+        if tables.rows:
+            # Newest first, so a table goes before the tables it references (a child's implicit DELETE
+            # needs its parent); deferred foreign keys are checked at commit, when all are gone.
+            drops = [Statement(f'DROP TABLE IF EXISTS "{row["name"]!s}"') for row in tables.rows]
+            await db.batch([Statement("PRAGMA defer_foreign_keys = on"), *drops])
     return db
 
 
