@@ -1,0 +1,202 @@
+"""`/v1/chats/{chat_id}/messages` (AI SDK UIMessage shape) and the public chat's messages."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.errors import InvalidArgument
+from workerbase.pagination import MAX_LIMIT
+from workerbase.repositories.messages import MessageRecord
+from workerbase.services.messages import MessageService, NewMessage
+
+router = APIRouter(tags=["messages"])
+
+MAX_MESSAGE_BYTES = 1024 * 1024  # of JSON; D1 caps a row at 2 MB
+MAX_PARTS = 100
+MAX_METADATA_BYTES = 16 * 1024
+MAX_MESSAGES_PER_POST = 100
+DEFAULT_PAGE = 50
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+class Part(BaseModel, extra="allow"):
+    """One UIMessage part: `type` plus whatever that type carries (text, reasoning, tool-*, file...)."""
+
+    type: str = Field(min_length=1, max_length=100)
+
+
+class MessageBody(BaseModel):
+    parts: list[Part] = Field(min_length=1, max_length=MAX_PARTS)
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and _json_size(value) > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes of JSON")
+        return value
+
+    @model_validator(mode="after")
+    def _message_size(self) -> MessageBody:
+        if _json_size(self.model_dump(mode="json")) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"a message is limited to {MAX_MESSAGE_BYTES} bytes of JSON")
+        return self
+
+
+class MessageIn(MessageBody):
+    id: str = Field(min_length=1, max_length=128, description="The client's id (the AI SDK generates them).")
+    role: Literal["system", "user", "assistant"]
+
+
+class MessagePatch(BaseModel):
+    parts: list[Part] | None = Field(default=None, min_length=1, max_length=MAX_PARTS)
+    metadata: dict[str, Any] | None = None
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: str
+    parts: list[dict[str, Any]]
+    metadata: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, message: MessageRecord) -> MessageOut:
+        return cls(
+            id=message.id,
+            role=message.role,
+            parts=message.parts,
+            metadata=message.metadata,
+            created_at=message.created_at,
+            updated_at=message.updated_at,
+        )
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None = Field(
+        description="Pass as the same `before`/`after` parameter for the next page."
+    )
+
+
+async def get_message_service(platform: PlatformDep, now: NowDep) -> MessageService:
+    return MessageService(platform.db, now)
+
+
+MessageServiceDep = Annotated[MessageService, Depends(get_message_service)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Anchor = Annotated[str | None, Query(min_length=1, max_length=128)]
+
+
+def _new(message: MessageIn) -> NewMessage:
+    return NewMessage(
+        id=message.id,
+        role=message.role,
+        parts=[part.model_dump(mode="json") for part in message.parts],
+        metadata=message.metadata,
+    )
+
+
+@router.post("/chats/{chat_id}/messages", status_code=status.HTTP_201_CREATED)
+async def add_messages(
+    chat_id: str,
+    body: Annotated[MessageIn | list[MessageIn], Field(description="One message or up to 100.")],
+    response: Response,
+    principal: PrincipalDep,
+    service: MessageServiceDep,
+) -> list[MessageOut]:
+    """One D1 round trip, all or nothing. 200 when every message was already there (a retry); 409
+    `message_id_conflict` when an id exists with different content."""
+    batch = body if isinstance(body, list) else [body]
+    if not 1 <= len(batch) <= MAX_MESSAGES_PER_POST or len({m.id for m in batch}) != len(batch):
+        raise InvalidArgument(f"send 1 to {MAX_MESSAGES_PER_POST} messages with distinct ids")
+    stored, created = await service.add(principal.user_id, chat_id, [_new(m) for m in batch])
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return [MessageOut.of(m) for m in stored]
+
+
+@router.get("/chats/{chat_id}/messages")
+async def list_messages(
+    chat_id: str,
+    principal: PrincipalDep,
+    service: MessageServiceDep,
+    limit: Limit = DEFAULT_PAGE,
+    before: Anchor = None,
+    after: Anchor = None,
+) -> MessagePage:
+    """Chronological. Without `before`/`after`: the latest messages; `before=<id>` pages back in time,
+    `after=<id>` forward. One D1 round trip."""
+    return await _page(service, chat_id, principal.user_id, limit, before, after)
+
+
+@router.get("/public/chats/{chat_id}/messages")
+async def list_public_messages(
+    chat_id: str,
+    service: MessageServiceDep,
+    limit: Limit = DEFAULT_PAGE,
+    before: Anchor = None,
+    after: Anchor = None,
+) -> MessagePage:
+    """No auth; 404 unless the chat is public. One D1 round trip."""
+    return await _page(service, chat_id, None, limit, before, after)
+
+
+async def _page(
+    service: MessageService,
+    chat_id: str,
+    reader: str | None,
+    limit: int,
+    before: str | None,
+    after: str | None,
+) -> MessagePage:
+    if before is not None and after is not None:
+        raise InvalidArgument("pass `before` or `after`, not both")
+    direction: Literal["before", "after"] = "after" if after is not None else "before"
+    items, next_cursor = await service.page(
+        chat_id, reader=reader, direction=direction, anchor_id=after or before, limit=limit
+    )
+    return MessagePage(items=[MessageOut.of(m) for m in items], next_cursor=next_cursor)
+
+
+@router.patch("/chats/{chat_id}/messages/{message_id}")
+async def update_message(
+    chat_id: str, message_id: str, body: MessagePatch, principal: PrincipalDep, service: MessageServiceDep
+) -> MessageOut:
+    """One D1 round trip; the search index follows."""
+    parts = None if body.parts is None else [part.model_dump(mode="json") for part in body.parts]
+    return MessageOut.of(
+        await service.update(principal.user_id, chat_id, message_id, parts=parts, metadata=body.metadata)
+    )
+
+
+@router.delete("/chats/{chat_id}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_message(
+    chat_id: str, message_id: str, principal: PrincipalDep, service: MessageServiceDep
+) -> Response:
+    """One D1 round trip."""
+    await service.delete(principal.user_id, chat_id, message_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/chats/{chat_id}/messages", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_messages_after(
+    chat_id: str,
+    principal: PrincipalDep,
+    service: MessageServiceDep,
+    after: Annotated[
+        str, Query(min_length=1, max_length=128, description="Keep this message; drop the rest.")
+    ],
+) -> Response:
+    """Removes the messages after `after` (edit and regenerate). One D1 round trip."""
+    await service.delete_after(principal.user_id, chat_id, after)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

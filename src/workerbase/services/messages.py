@@ -1,0 +1,135 @@
+"""Messages of a chat (AI SDK UIMessage shape). Each method is one D1 round trip (a read or a batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from workerbase.clock import iso
+from workerbase.errors import ConstraintViolation, WorkerbaseError
+from workerbase.ports import Database
+from workerbase.repositories import messages
+from workerbase.repositories.messages import MessageRecord
+from workerbase.services.chats import ChatNotFound
+
+
+class MessageNotFound(WorkerbaseError):
+    status = 404
+    code = "not_found"
+    title = "No such message"
+
+
+class MessageIdConflict(WorkerbaseError):
+    status = 409
+    code = "message_id_conflict"
+    title = "A message with this id exists with different content"
+    public_detail = True
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    id: str
+    role: str
+    parts: list[dict[str, Any]]
+    metadata: dict[str, Any] | None
+
+
+class MessageService:
+    def __init__(self, db: Database, now: datetime) -> None:
+        self._db = db
+        self._now = iso(now)
+
+    async def add(
+        self, user_id: str, chat_id: str, new: list[NewMessage]
+    ) -> tuple[list[MessageRecord], bool]:
+        """Append messages in order, all or nothing; returns them and whether any was new. Re-posting a
+        message with the same id and content changes nothing (a retried request); the same id with other
+        content makes the whole request a 409 (the schema's trigger aborts the batch)."""
+        statements = [messages.touch_chat(chat_id, user_id, self._now)]
+        statements += [
+            messages.insert_message(m.id, chat_id, user_id, m.role, m.parts, m.metadata, self._now)
+            for m in new
+        ]
+        statements.append(messages.select_by_ids(chat_id, [m.id for m in new]))
+        try:
+            results = await self._db.batch(statements)
+        except ConstraintViolation as exc:
+            if "message_id_conflict" in str(exc):
+                raise MessageIdConflict("a message id in the request exists with different content") from exc
+            raise
+        if results[0].meta.changes == 0:
+            raise ChatNotFound("no such chat")
+        created = any(result.meta.changes > 0 for result in results[1:-1])
+        stored = {record.id: record for record in map(messages.message_from_row, results[-1].rows)}
+        return [stored[m.id] for m in new], created
+
+    async def page(
+        self,
+        chat_id: str,
+        *,
+        reader: str | None,
+        direction: Literal["before", "after"],
+        anchor_id: str | None,
+        limit: int,
+    ) -> tuple[list[MessageRecord], str | None]:
+        """Chronological messages next to `anchor_id`: older with "before" (the latest without an anchor),
+        newer with "after"; and the anchor for the next page in the same direction. `reader` is the
+        caller's user id, or None to read a public chat. One batch: the chat check, the anchor, the page."""
+        newer = direction == "after" and anchor_id is not None
+        page = (
+            messages.select_newer(chat_id, anchor_id, limit + 1)
+            if newer and anchor_id is not None
+            else messages.select_older(chat_id, anchor_id, limit + 1)
+        )
+        check, anchor, rows = await self._db.batch(
+            [messages.chat_check(chat_id, reader), messages.anchor(anchor_id or "", chat_id), page]
+        )
+        if not check.rows:
+            raise ChatNotFound("no such chat")
+        if anchor_id is not None and not anchor.rows:
+            raise MessageNotFound("no such message in this chat")
+        records = [messages.message_from_row(row) for row in rows.rows]
+        if not newer:
+            records.reverse()
+        if len(records) <= limit:
+            return records, None
+        if newer:
+            return records[:limit], records[limit - 1].id
+        return records[-limit:], records[-limit].id
+
+    async def update(
+        self,
+        user_id: str,
+        chat_id: str,
+        message_id: str,
+        *,
+        parts: list[dict[str, Any]] | None,
+        metadata: dict[str, Any] | None,
+    ) -> MessageRecord:
+        update = messages.update_message(
+            message_id, chat_id, user_id, parts=parts, metadata=metadata, now=self._now
+        )
+        row = (await self._db.query(update.sql, update.params)).first()
+        if row is None:
+            raise MessageNotFound("no such message")
+        return messages.message_from_row(row)
+
+    async def delete(self, user_id: str, chat_id: str, message_id: str) -> None:
+        delete = messages.delete_message(message_id, chat_id, user_id)
+        if (await self._db.query(delete.sql, delete.params)).meta.changes == 0:
+            raise MessageNotFound("no such message")
+
+    async def delete_after(self, user_id: str, chat_id: str, message_id: str) -> None:
+        """Remove the messages after `message_id` (edit and regenerate)."""
+        results = await self._db.batch(
+            [
+                messages.anchor(message_id, chat_id),
+                messages.chat_check(chat_id, user_id),
+                messages.delete_after(chat_id, user_id, message_id),
+            ]
+        )
+        if not results[1].rows:
+            raise ChatNotFound("no such chat")
+        if not results[0].rows:
+            raise MessageNotFound("no such message in this chat")

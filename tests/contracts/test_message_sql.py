@@ -1,0 +1,77 @@
+"""The messages schema on both databases (local SQLite and D1 in Pyodide): the FTS5 index follows
+inserts, edits and deletes through its triggers, and a conflicting re-post aborts the whole batch."""
+
+from __future__ import annotations
+
+from tests.contracts.expect import raises
+from tests.contracts.schema import migrate
+from workerbase.errors import ConstraintViolation
+from workerbase.ports import Database, Statement
+from workerbase.repositories import messages
+from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
+
+NOW = "2026-11-23T12:00:00.000Z"
+
+
+async def setup(db: Database) -> None:
+    await migrate(db)
+    user = UserRecord("u1", "u1@example.com", None, "user", "h", NOW, NOW)
+    await db.batch(
+        [
+            insert_user_unless_throttled(user, "signup:ip:x", NOW),
+            Statement(
+                "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                ["c1", "u1", NOW, NOW, NOW],
+            ),
+        ]
+    )
+
+
+def say(message_id: str, words: str) -> Statement:
+    return messages.insert_message(
+        message_id, "c1", "u1", "user", [{"type": "text", "text": words}], None, NOW
+    )
+
+
+async def search(db: Database, query: str) -> list[str]:
+    result = await db.query(
+        "SELECT messages.id AS id FROM messages_fts JOIN messages ON messages.rowid = messages_fts.rowid"
+        " WHERE messages_fts MATCH ? ORDER BY rank",
+        [query],
+    )
+    return [str(row["id"]) for row in result.rows]
+
+
+async def test_search_index_follows_inserts_edits_and_deletes(db: Database) -> None:
+    await setup(db)
+    await db.batch([say("m1", "the quick brown fox"), say("m2", "a lazy dog sleeps")])
+    assert await search(db, "fox") == ["m1"]
+    edit = messages.update_message(
+        "m1", "c1", "u1", parts=[{"type": "text", "text": "a slow turtle"}], metadata=None, now=NOW
+    )
+    await db.query(edit.sql, edit.params)
+    assert await search(db, "fox") == []
+    assert await search(db, "turtle") == ["m1"]
+    delete = messages.delete_message("m2", "c1", "u1")
+    await db.query(delete.sql, delete.params)
+    assert await search(db, "dog") == []
+
+
+async def test_identical_reposts_are_ignored_and_conflicts_abort_the_batch(db: Database) -> None:
+    await setup(db)
+    first = await db.batch([say("m1", "hello")])
+    assert first[0].meta.changes > 0
+    again = await db.batch([say("m1", "hello")])
+    assert again[0].meta.changes == 0
+    with raises(ConstraintViolation, match="message_id_conflict"):
+        await db.batch([say("m2", "new"), say("m1", "changed")])
+    rows = (await db.query("SELECT id, seq FROM messages ORDER BY seq")).rows
+    assert rows == [{"id": "m1", "seq": 1}]
+
+
+async def test_messages_are_numbered_in_order_within_a_batch(db: Database) -> None:
+    await setup(db)
+    await db.batch([say(f"m{n}", "x") for n in range(5)])
+    rows = (await db.query("SELECT id, seq FROM messages ORDER BY seq")).rows
+    assert rows == [{"id": f"m{n}", "seq": n + 1} for n in range(5)]
