@@ -6,8 +6,9 @@ from __future__ import annotations
 from tests.contracts.expect import raises
 from tests.contracts.schema import migrate
 from workerbase.errors import ConstraintViolation
-from workerbase.ports import Database, Statement
+from workerbase.ports import Database, QueryResult, Statement
 from workerbase.repositories import messages
+from workerbase.repositories import search as search_sql
 from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
 
 NOW = "2026-11-23T12:00:00.000Z"
@@ -75,3 +76,19 @@ async def test_messages_are_numbered_in_order_within_a_batch(db: Database) -> No
     await db.batch([say(f"m{n}", "x") for n in range(5)])
     rows = (await db.query("SELECT id, seq FROM messages ORDER BY seq")).rows
     assert rows == [{"id": f"m{n}", "seq": n + 1} for n in range(5)]
+
+
+async def test_search_statement_ranks_pages_and_marks(db: Database) -> None:
+    await setup(db)
+    await db.batch([say("m1", "apple pie"), say("m2", "apple apple apple"), say("m3", "pear")])
+    first = await run(db, search_sql.search_messages('"apple"', "u1", None, 1))
+    assert [row["id"] for row in first.rows] == ["m2"]
+    assert str(first.rows[0]["snippet"]).startswith("\x02apple\x03")
+    after = (float(first.rows[0]["score"] or 0.0), str(first.rows[0]["id"]))
+    rest = await run(db, search_sql.search_messages('"apple"', "u1", after, 10))
+    assert [row["id"] for row in rest.rows] == ["m1"]
+    assert (await run(db, search_sql.search_messages('"apple"', "someone-else", None, 10))).rows == []
+
+
+async def run(db: Database, statement: Statement) -> QueryResult:
+    return await db.query(statement.sql, statement.params)

@@ -1,0 +1,73 @@
+"""Full-text search over the text parts of the caller's messages. One D1 round trip."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from workerbase.errors import InvalidArgument
+from workerbase.pagination import decode_cursor, encode_cursor
+from workerbase.ports import Database
+from workerbase.repositories import search
+from workerbase.repositories.search import HIGHLIGHT_END, HIGHLIGHT_START
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    message_id: str
+    chat_id: str
+    role: str
+    created_at: str
+    snippet_html: str  # HTML-escaped text with <mark> around the matched terms
+    score: float
+
+
+def fts_query(text: str) -> str:
+    """The user's words as FTS5 phrases, all required: FTS5's own syntax (quotes, NEAR, column filters,
+    `*`) never comes from the user, so no query can be malformed."""
+    words = _WORD.findall(text)[:MAX_TERMS]
+    if not words:
+        raise InvalidArgument("the search needs at least one word")
+    return " ".join(f'"{word}"' for word in words)
+
+
+def snippet_html(snippet: str) -> str:
+    escaped = html.escape(snippet)
+    return escaped.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
+
+
+class SearchService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def messages(
+        self, user_id: str, text: str, cursor: str | None, limit: int
+    ) -> tuple[list[SearchHit], str | None]:
+        after = None
+        if cursor:
+            score, message_id = decode_cursor(cursor, 2)
+            try:
+                after = (float(score), message_id)
+            except ValueError:
+                raise InvalidArgument("invalid cursor") from None
+        query = search.search_messages(fts_query(text), user_id, after, limit + 1)
+        rows = (await self._db.query(query.sql, query.params)).rows
+        hits = [
+            SearchHit(
+                message_id=str(row["id"]),
+                chat_id=str(row["chat_id"]),
+                role=str(row["role"]),
+                created_at=str(row["created_at"]),
+                snippet_html=snippet_html(str(row["snippet"])),
+                score=float(row["score"] or 0.0),
+            )
+            for row in rows
+        ]
+        if len(hits) <= limit:
+            return hits, None
+        last = hits[limit - 1]
+        return hits[:limit], encode_cursor(repr(last.score), last.message_id)
