@@ -1,0 +1,164 @@
+"""`/v1/documents`: versioned artifacts (text, code, sheet, image) and suggestions on their versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, Field
+
+from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.pagination import MAX_LIMIT
+from workerbase.repositories.documents import DocumentRecord, SuggestionRecord
+from workerbase.services.documents import DocumentService
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+MAX_CONTENT_CHARS = 1_000_000  # D1 caps a value at 2 MB
+
+
+async def get_document_service(platform: PlatformDep, now: NowDep) -> DocumentService:
+    return DocumentService(platform.db, now)
+
+
+DocumentServiceDep = Annotated[DocumentService, Depends(get_document_service)]
+Version = Annotated[int | None, Query(ge=1)]
+
+
+class DocumentIn(BaseModel):
+    id: UUID | None = Field(default=None, description="Post an existing id to add a version.")
+    kind: Literal["text", "code", "sheet", "image"]
+    title: str = Field(min_length=1, max_length=200)
+    content: str | None = Field(default=None, max_length=MAX_CONTENT_CHARS)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    version: int
+    kind: str
+    title: str
+    content: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, doc: DocumentRecord) -> DocumentOut:
+        return cls(
+            id=doc.id,
+            version=doc.version,
+            kind=doc.kind,
+            title=doc.title,
+            content=doc.content,
+            created_at=doc.created_at,
+        )
+
+
+class VersionPage(BaseModel):
+    items: list[DocumentOut]
+    next_cursor: str | None = Field(description="The last version of this page; pass it as `cursor`.")
+
+
+class SuggestionIn(BaseModel):
+    version: int | None = Field(default=None, ge=1, description="Default: the latest version.")
+    original_text: str = Field(min_length=1, max_length=10_000)
+    suggested_text: str = Field(max_length=10_000)
+    description: str | None = Field(default=None, max_length=1_000)
+
+
+class SuggestionOut(BaseModel):
+    id: str
+    document_id: str
+    document_version: int
+    original_text: str
+    suggested_text: str
+    description: str | None
+    resolved: bool
+    created_at: str
+
+    @classmethod
+    def of(cls, s: SuggestionRecord) -> SuggestionOut:
+        return cls(
+            id=s.id,
+            document_id=s.document_id,
+            document_version=s.document_version,
+            original_text=s.original_text,
+            suggested_text=s.suggested_text,
+            description=s.description,
+            resolved=s.resolved,
+            created_at=s.created_at,
+        )
+
+
+class SuggestionList(BaseModel):
+    items: list[SuggestionOut]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def add_version(body: DocumentIn, principal: PrincipalDep, service: DocumentServiceDep) -> DocumentOut:
+    """Creates a document, or a new version of one of yours (same id). One D1 round trip."""
+    doc_id = str(body.id) if body.id else None
+    return DocumentOut.of(
+        await service.add_version(principal.user_id, doc_id, body.kind, body.title, body.content)
+    )
+
+
+@router.get("/{doc_id}")
+async def get_document(
+    doc_id: str, principal: PrincipalDep, service: DocumentServiceDep, version: Version = None
+) -> DocumentOut:
+    """The latest version, or `?version=`. One D1 round trip."""
+    return DocumentOut.of(await service.get(principal.user_id, doc_id, version))
+
+
+@router.get("/{doc_id}/versions")
+async def list_versions(
+    doc_id: str,
+    principal: PrincipalDep,
+    service: DocumentServiceDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+) -> VersionPage:
+    """Oldest first. One D1 round trip."""
+    items, last = await service.versions(principal.user_id, doc_id, cursor, limit)
+    return VersionPage(
+        items=[DocumentOut.of(d) for d in items], next_cursor=None if last is None else str(last)
+    )
+
+
+@router.delete("/{doc_id}/versions", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_versions_after(
+    doc_id: str, principal: PrincipalDep, service: DocumentServiceDep, after: Annotated[int, Query(ge=1)]
+) -> Response:
+    """Drops the versions after `after` (and their suggestions). One D1 round trip."""
+    await service.delete_versions_after(principal.user_id, doc_id, after)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{doc_id}/suggestions", status_code=status.HTTP_201_CREATED)
+async def suggest(
+    doc_id: str, body: SuggestionIn, principal: PrincipalDep, service: DocumentServiceDep
+) -> SuggestionOut:
+    """One D1 round trip."""
+    return SuggestionOut.of(
+        await service.suggest(
+            principal.user_id, doc_id, body.version, body.original_text, body.suggested_text, body.description
+        )
+    )
+
+
+@router.get("/{doc_id}/suggestions")
+async def list_suggestions(
+    doc_id: str, principal: PrincipalDep, service: DocumentServiceDep, version: Version = None
+) -> SuggestionList:
+    """Suggestions on the latest version, or `?version=`. One D1 round trip."""
+    return SuggestionList(
+        items=[SuggestionOut.of(s) for s in await service.suggestions(principal.user_id, doc_id, version)]
+    )
+
+
+@router.post("/{doc_id}/suggestions/{suggestion_id}/resolve")
+async def resolve(
+    doc_id: str, suggestion_id: str, principal: PrincipalDep, service: DocumentServiceDep
+) -> SuggestionOut:
+    """One D1 round trip."""
+    return SuggestionOut.of(await service.resolve(principal.user_id, doc_id, suggestion_id))
