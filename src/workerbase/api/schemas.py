@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from workerbase.repositories.accounts import UserRecord
 from workerbase.services.auth import Session
 
 
-class UserOut(BaseModel):
+class RecordOut(BaseModel):
+    """A response body read from a repository record's attributes. Only declared fields are read, so a
+    record's internals (a password hash, an owner id) never reach a response."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, record: object) -> Self:
+        return cls.model_validate(record)
+
+
+class UserOut(RecordOut):
     id: str
     email: str
     name: str | None
     role: str
     created_at: str
     updated_at: str
-
-    @classmethod
-    def of(cls, user: UserRecord) -> UserOut:
-        return cls(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            created_at=user.created_at,
-            updated_at=user.updated_at,
-        )
 
 
 class TokensOut(BaseModel):

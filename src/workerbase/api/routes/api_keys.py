@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import ApiKeyServiceDep, PageDep, SessionPrincipalDep
-from workerbase.repositories.api_keys import ApiKeyRecord
+from workerbase.api.schemas import RecordOut
 
 router = APIRouter(prefix="/me/api-keys", tags=["api keys"])
 
@@ -19,24 +19,13 @@ class ApiKeyIn(BaseModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyOut(RecordOut):
     id: str
     name: str
     prefix: str
     scopes: list[str]
     created_at: str
     expires_at: str | None
-
-    @classmethod
-    def of(cls, key: ApiKeyRecord) -> ApiKeyOut:
-        return cls(
-            id=key.id,
-            name=key.name,
-            prefix=key.prefix,
-            scopes=list(key.scopes),
-            created_at=key.created_at,
-            expires_at=key.expires_at,
-        )
 
 
 class CreatedApiKeyOut(ApiKeyOut):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field, field_validator
 
 from workerbase.api.deps import NowDep, PageDep, PlatformDep, PrincipalDep
-from workerbase.repositories.chats import ChatRecord
+from workerbase.api.schemas import RecordOut
 from workerbase.services.chats import ChatService
 
 router = APIRouter(tags=["chats"])
@@ -53,7 +53,7 @@ class ChatPatch(BaseModel):
     _metadata_size = field_validator("metadata")(_check_metadata)
 
 
-class ChatOut(BaseModel):
+class ChatOut(RecordOut):
     id: str
     title: str
     visibility: str
@@ -63,20 +63,6 @@ class ChatOut(BaseModel):
     created_at: str
     updated_at: str
     last_activity_at: str
-
-    @classmethod
-    def of(cls, chat: ChatRecord) -> ChatOut:
-        return cls(
-            id=chat.id,
-            title=chat.title,
-            visibility=chat.visibility,
-            metadata=chat.metadata,
-            archived=chat.archived,
-            pinned=chat.pinned,
-            created_at=chat.created_at,
-            updated_at=chat.updated_at,
-            last_activity_at=chat.last_activity_at,
-        )
 
 
 class ChatPage(BaseModel):

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.api.schemas import RecordOut
 from workerbase.pagination import MAX_LIMIT
-from workerbase.repositories.documents import DocumentRecord, SuggestionRecord
 from workerbase.services.documents import DocumentService
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -33,24 +33,13 @@ class DocumentIn(BaseModel):
     content: str | None = Field(default=None, max_length=MAX_CONTENT_CHARS)
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(RecordOut):
     id: str
     version: int
     kind: str
     title: str
     content: str | None
     created_at: str
-
-    @classmethod
-    def of(cls, doc: DocumentRecord) -> DocumentOut:
-        return cls(
-            id=doc.id,
-            version=doc.version,
-            kind=doc.kind,
-            title=doc.title,
-            content=doc.content,
-            created_at=doc.created_at,
-        )
 
 
 class VersionPage(BaseModel):
@@ -65,7 +54,7 @@ class SuggestionIn(BaseModel):
     description: str | None = Field(default=None, max_length=1_000)
 
 
-class SuggestionOut(BaseModel):
+class SuggestionOut(RecordOut):
     id: str
     document_id: str
     document_version: int
@@ -74,19 +63,6 @@ class SuggestionOut(BaseModel):
     description: str | None
     resolved: bool
     created_at: str
-
-    @classmethod
-    def of(cls, s: SuggestionRecord) -> SuggestionOut:
-        return cls(
-            id=s.id,
-            document_id=s.document_id,
-            document_version=s.document_version,
-            original_text=s.original_text,
-            suggested_text=s.suggested_text,
-            description=s.description,
-            resolved=s.resolved,
-            created_at=s.created_at,
-        )
 
 
 class SuggestionList(BaseModel):

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.api.schemas import RecordOut
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
-from workerbase.repositories.messages import MessageRecord
 from workerbase.services.messages import MessageService, NewMessage
 
 router = APIRouter(tags=["messages"])
@@ -61,24 +61,13 @@ class MessagePatch(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class MessageOut(BaseModel):
+class MessageOut(RecordOut):
     id: str
     role: str
     parts: list[dict[str, Any]]
     metadata: dict[str, Any] | None
     created_at: str
     updated_at: str
-
-    @classmethod
-    def of(cls, message: MessageRecord) -> MessageOut:
-        return cls(
-            id=message.id,
-            role=message.role,
-            parts=message.parts,
-            metadata=message.metadata,
-            created_at=message.created_at,
-            updated_at=message.updated_at,
-        )
 
 
 class MessagePage(BaseModel):
