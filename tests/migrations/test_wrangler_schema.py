@@ -14,6 +14,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,9 @@ def wrangler_database(persist_to: Path) -> Path:
 
 
 def schema(path: Path) -> list[tuple[str, str, str, str]]:
-    with sqlite3.connect(path) as connection:
+    # closing(): sqlite3's own context manager commits but does not close, and a connection closed later
+    # by the garbage collector deletes -wal/-shm files under a concurrent copy.
+    with closing(sqlite3.connect(path)) as connection:
         rows = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
     return sorted(
         (kind, name, table, _normalise(sql)) for kind, name, table, sql in rows if not INTERNAL.match(name)
@@ -100,7 +103,7 @@ def schema(path: Path) -> list[tuple[str, str, str, str]]:
 
 
 def applied(path: Path) -> list[str]:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         return [row[0] for row in connection.execute("SELECT name FROM d1_migrations ORDER BY id")]
 
 
@@ -140,10 +143,11 @@ def test_wrangler_has_nothing_to_apply_on_a_database_we_migrated(
 ) -> None:
     # Put our database where wrangler keeps its own (the file name derives from the database id).
     state = tmp_path / "wrangler-state"
-    shutil.copytree(wrangler_state, state, ignore=shutil.ignore_patterns("logs"))
+    # The database's -wal/-shm files are left behind: our database replaces it below.
+    shutil.copytree(
+        wrangler_state, state, ignore=shutil.ignore_patterns("logs", "*.sqlite-wal", "*.sqlite-shm")
+    )
     target = wrangler_database(state)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
     ours = tmp_path / "local.sqlite3"
     migrate_locally(ours)
     shutil.copyfile(ours, target)
