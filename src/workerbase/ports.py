@@ -53,6 +53,11 @@ class Database(Protocol):
     async def batch(self, statements: Sequence[Statement]) -> list[QueryResult]: ...
 
 
+async def run(db: Database, statement: Statement) -> QueryResult:
+    """Run one prepared `Statement` (what repositories return) as one round trip."""
+    return await db.query(statement.sql, statement.params)
+
+
 # --- Key-value store (KV) --------------------------------------------------------------------------------
 
 JsonValue = Any  # what json.dumps accepts

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.contracts.expect import raises
 from tests.contracts.schema import migrate
 from workerbase.errors import ConstraintViolation
-from workerbase.ports import Database, QueryResult, Statement
+from workerbase.ports import Database, Statement, run
 from workerbase.repositories import messages
 from workerbase.repositories import search as search_sql
 from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
@@ -88,7 +88,3 @@ async def test_search_statement_ranks_pages_and_marks(db: Database) -> None:
     rest = await run(db, search_sql.search_messages('"apple"', "u1", after, 10))
     assert [row["id"] for row in rest.rows] == ["m1"]
     assert (await run(db, search_sql.search_messages('"apple"', "someone-else", None, 10))).rows == []
-
-
-async def run(db: Database, statement: Statement) -> QueryResult:
-    return await db.query(statement.sql, statement.params)

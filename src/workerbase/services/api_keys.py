@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
-from workerbase.ports import Crypto, Database
+from workerbase.ports import Crypto, Database, run
 from workerbase.repositories import api_keys
 from workerbase.repositories.api_keys import ApiKeyRecord
 
@@ -78,7 +78,7 @@ class ApiKeyService:
             expires_at=expires_at,
         )
         insert = api_keys.insert_key_unless_at_limit(record, key_hash(key), MAX_KEYS_PER_USER)
-        if (await self._db.query(insert.sql, insert.params)).meta.changes == 0:
+        if (await run(self._db, insert)).meta.changes == 0:
             raise TooManyApiKeys("delete an API key before creating another")
         return CreatedKey(record=record, key=key)
 
@@ -87,7 +87,7 @@ class ApiKeyService:
     ) -> tuple[list[ApiKeyRecord], str | None]:
         """One round trip; newest first."""
         select = api_keys.select_page(user_id, position_after(cursor), limit + 1)
-        rows = (await self._db.query(select.sql, select.params)).rows
+        rows = (await run(self._db, select)).rows
         return page_of(
             [api_keys.key_from_row(row) for row in rows], limit, lambda key: (key.created_at, key.id)
         )
@@ -95,13 +95,13 @@ class ApiKeyService:
     async def delete(self, user_id: str, key_id: str) -> None:
         """One round trip; another user's key is indistinguishable from a missing one (404)."""
         delete = api_keys.delete_key(user_id, key_id)
-        if (await self._db.query(delete.sql, delete.params)).meta.changes == 0:
+        if (await run(self._db, delete)).meta.changes == 0:
             raise ApiKeyNotFound("no such API key")
 
     async def authenticate(self, key: str) -> KeyPrincipal | None:
         """One round trip: the live key's owner and scopes, or None."""
         select = api_keys.select_principal(key_hash(key), iso(self._now))
-        row = (await self._db.query(select.sql, select.params)).first()
+        row = (await run(self._db, select)).first()
         if row is None:
             return None
         return KeyPrincipal(

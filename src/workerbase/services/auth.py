@@ -15,7 +15,7 @@ from workerbase.clock import iso
 from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.pagination import page_of, position_after
-from workerbase.ports import Crypto, Database, Statement
+from workerbase.ports import Crypto, Database, Statement, run
 from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import UserRecord
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
@@ -139,7 +139,7 @@ class AuthService:
         lookup = accounts.select_login_candidate(
             email, LOGIN_PER_ACCOUNT.key(email), LOGIN_PER_IP.key(client_ip)
         )
-        row = (await self._db.query(lookup.sql, lookup.params)).first() or {}
+        row = (await run(self._db, lookup)).first() or {}
         raise_if_locked(self._now, row.get("account_locked_until"), row.get("ip_locked_until"))
         if row.get("id") is None:
             await self._passwords.spend_equal_time()  # as long as a wrong password takes
@@ -187,11 +187,11 @@ class AuthService:
 
     async def logout(self, presented: str) -> None:
         revoke = accounts.revoke_family_of(refresh_token_hash(presented), iso(self._now))
-        await self._db.query(revoke.sql, revoke.params)
+        await run(self._db, revoke)
 
     async def logout_everywhere(self, user_id: str) -> None:
         revoke = accounts.revoke_all_sessions(user_id, iso(self._now))
-        await self._db.query(revoke.sql, revoke.params)
+        await run(self._db, revoke)
 
     async def change_password(self, user_id: str, current: str, new: str) -> Session:
         """Ends every session of the user, this one included, and starts a new one: the caller gets fresh
@@ -215,25 +215,25 @@ class AuthService:
 
     async def rename(self, user_id: str, name: str | None) -> UserRecord:
         update = accounts.update_user_name(user_id, name, iso(self._now))
-        row = (await self._db.query(update.sql, update.params)).first()
+        row = (await run(self._db, update)).first()
         if row is None:
             raise InvalidToken("the account no longer exists")
         return accounts.user_from_row(row)
 
     async def delete_account(self, user_id: str) -> None:
         delete = accounts.delete_user(user_id)
-        await self._db.query(delete.sql, delete.params)
+        await run(self._db, delete)
 
     async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
         select = accounts.select_user_page(position_after(cursor), limit + 1)
-        rows = (await self._db.query(select.sql, select.params)).rows
+        rows = (await run(self._db, select)).rows
         return page_of(
             [accounts.user_from_row(row) for row in rows], limit, lambda user: (user.created_at, user.id)
         )
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         lookup = accounts.select_user_by_id(user_id)
-        row = (await self._db.query(lookup.sql, lookup.params)).first()
+        row = (await run(self._db, lookup)).first()
         return accounts.user_from_row(row) if row is not None else None
 
     def _new_session(self, user_id: str) -> tuple[str, Statement]:

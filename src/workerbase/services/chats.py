@@ -10,7 +10,7 @@ from typing import Any
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
-from workerbase.ports import Database
+from workerbase.ports import Database, run
 from workerbase.repositories import chats
 from workerbase.repositories.chats import ChatRecord
 
@@ -67,11 +67,11 @@ class ChatService:
 
     async def get(self, user_id: str, chat_id: str) -> ChatRecord:
         select = chats.select_owned(chat_id, user_id)
-        return self._found((await self._db.query(select.sql, select.params)).first())
+        return self._found((await run(self._db, select)).first())
 
     async def get_public(self, chat_id: str) -> ChatRecord:
         select = chats.select_public(chat_id)
-        return self._found((await self._db.query(select.sql, select.params)).first())
+        return self._found((await run(self._db, select)).first())
 
     async def page(
         self, user_id: str, *, archived: bool, title_contains: str | None, cursor: str | None, limit: int
@@ -83,23 +83,23 @@ class ChatService:
             title_contains=title_contains,
             limit=limit + 1,
         )
-        rows = (await self._db.query(select.sql, select.params)).rows
+        rows = (await run(self._db, select)).rows
         return page_of(
             [chats.chat_from_row(row) for row in rows], limit, lambda c: (c.last_activity_at, c.id)
         )
 
     async def update(self, user_id: str, chat_id: str, **changes: Any) -> ChatRecord:
         update = chats.update_chat(chat_id, user_id, now=self._now, **changes)
-        return self._found((await self._db.query(update.sql, update.params)).first())
+        return self._found((await run(self._db, update)).first())
 
     async def delete(self, user_id: str, chat_id: str) -> None:
         delete = chats.delete_owned(chat_id, user_id)
-        if (await self._db.query(delete.sql, delete.params)).meta.changes == 0:
+        if (await run(self._db, delete)).meta.changes == 0:
             raise ChatNotFound("no such chat")
 
     async def delete_all(self, user_id: str) -> int:
         delete = chats.delete_all_owned(user_id)
-        return (await self._db.query(delete.sql, delete.params)).meta.changes
+        return (await run(self._db, delete)).meta.changes
 
     @staticmethod
     def _found(row: Any) -> ChatRecord:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
-from workerbase.ports import Database, Row, Statement
+from workerbase.ports import Database, Row, Statement, run
 from workerbase.repositories import documents
 from workerbase.repositories.documents import DocumentRecord, SuggestionRecord
 
@@ -51,7 +51,7 @@ class DocumentService:
         self, user_id: str, doc_id: str, after_version: int, limit: int
     ) -> tuple[list[DocumentRecord], int | None]:
         select = documents.select_versions(doc_id, user_id, after_version, limit + 1)
-        rows = (await self._db.query(select.sql, select.params)).rows
+        rows = (await run(self._db, select)).rows
         found = [documents.document_from_row(row) for row in rows]
         if not found and after_version == 0:
             raise DocumentNotFound("no such document")
@@ -102,7 +102,7 @@ class DocumentService:
         return documents.suggestion_from_row(self._found(row))
 
     async def _first(self, statement: Statement) -> Row | None:
-        return (await self._db.query(statement.sql, statement.params)).first()
+        return (await run(self._db, statement)).first()
 
     @staticmethod
     def _found(row: Row | None) -> Row:

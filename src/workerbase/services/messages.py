@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from workerbase.clock import iso
 from workerbase.errors import ConstraintViolation, WorkerbaseError
-from workerbase.ports import Database
+from workerbase.ports import Database, run
 from workerbase.repositories import messages
 from workerbase.repositories.messages import MessageRecord
 from workerbase.services.chats import ChatNotFound
@@ -110,14 +110,14 @@ class MessageService:
         update = messages.update_message(
             message_id, chat_id, user_id, parts=parts, metadata=metadata, now=self._now
         )
-        row = (await self._db.query(update.sql, update.params)).first()
+        row = (await run(self._db, update)).first()
         if row is None:
             raise MessageNotFound("no such message")
         return messages.message_from_row(row)
 
     async def delete(self, user_id: str, chat_id: str, message_id: str) -> None:
         delete = messages.delete_message(message_id, chat_id, user_id)
-        if (await self._db.query(delete.sql, delete.params)).meta.changes == 0:
+        if (await run(self._db, delete)).meta.changes == 0:
             raise MessageNotFound("no such message")
 
     async def delete_after(self, user_id: str, chat_id: str, message_id: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import decode_cursor, encode_cursor
-from workerbase.ports import Database
+from workerbase.ports import Database, run
 from workerbase.repositories import search
 from workerbase.repositories.search import HIGHLIGHT_END, HIGHLIGHT_START
 
@@ -55,7 +55,7 @@ class SearchService:
             except ValueError:
                 raise InvalidArgument("invalid cursor") from None
         query = search.search_messages(fts_query(text), user_id, after, limit + 1)
-        rows = (await self._db.query(query.sql, query.params)).rows
+        rows = (await run(self._db, query)).rows
         hits = [
             SearchHit(
                 message_id=str(row["id"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from workerbase.clock import iso
-from workerbase.ports import Database, Statement
+from workerbase.ports import Database, Statement, run
 from workerbase.repositories import messages, votes
 from workerbase.services.chats import ChatNotFound
 from workerbase.services.messages import MessageNotFound
@@ -32,5 +32,5 @@ class VoteService:
         return [(str(r["message_id"]), str(r["value"]), str(r["updated_at"])) for r in found.rows]
 
     async def _changed_or_missing(self, statement: Statement) -> None:
-        if (await self._db.query(statement.sql, statement.params)).meta.changes == 0:
+        if (await run(self._db, statement)).meta.changes == 0:
             raise MessageNotFound("no such message, or no vote on it")
