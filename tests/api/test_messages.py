@@ -203,3 +203,8 @@ async def test_limits(api: httpx.AsyncClient, ada: dict[str, str], chat: str, db
         response = await post(api, ada, chat, body)
         assert response.status_code == 422, str(body)[:80]
     assert db.round_trips == 0
+    await post(api, ada, chat, text("m1", "a"))
+    too_much = await api.patch(
+        f"/v1/chats/{chat}/messages/m1", json={"metadata": {"blob": "a" * 16 * 1024}}, headers=ada
+    )
+    assert too_much.status_code == 422

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+import json
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from workerbase.services.auth import Session
+
+MAX_METADATA_BYTES = 16 * 1024
+
+
+def json_size(value: Any) -> int:
+    """Bytes of `value` as compact UTF-8 JSON, the way it is stored."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _metadata_within_limit(value: dict[str, Any]) -> dict[str, Any]:
+    if json_size(value) > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes of JSON")
+    return value
+
+
+# Free-form metadata on chats and messages (e.g. {"source": "discord", "channel_id": ...}).
+Metadata = Annotated[dict[str, Any], AfterValidator(_metadata_within_limit)]
 
 
 class RecordOut(BaseModel):

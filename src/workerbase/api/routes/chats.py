@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from workerbase.api.deps import NowDep, PageDep, PlatformDep, PrincipalDep
-from workerbase.api.schemas import RecordOut
+from workerbase.api.schemas import Metadata, RecordOut
 from workerbase.services.chats import ChatService
 
 router = APIRouter(tags=["chats"])
 
 MAX_TITLE_CHARS = 200
-MAX_METADATA_BYTES = 16 * 1024
 
 
 async def get_chat_service(platform: PlatformDep, now: NowDep) -> ChatService:
@@ -26,31 +24,19 @@ async def get_chat_service(platform: PlatformDep, now: NowDep) -> ChatService:
 ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
 
 
-def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is not None and len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()) > (
-        MAX_METADATA_BYTES
-    ):
-        raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes of JSON")
-    return value
-
-
 class ChatIn(BaseModel):
     id: UUID | None = Field(default=None, description="Client-generated chat id (the AI SDK makes them).")
     title: str = Field(default="", max_length=MAX_TITLE_CHARS)
     visibility: Literal["private", "public"] = "private"
-    metadata: dict[str, Any] = Field(default_factory=dict, description="e.g. {source, channel_id, guild_id}")
-
-    _metadata_size = field_validator("metadata")(_check_metadata)
+    metadata: Metadata = Field(default_factory=dict, description="e.g. {source, channel_id, guild_id}")
 
 
 class ChatPatch(BaseModel):
     title: str | None = Field(default=None, max_length=MAX_TITLE_CHARS)
     visibility: Literal["private", "public"] | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
     archived: bool | None = None
     pinned: bool | None = None
-
-    _metadata_size = field_validator("metadata")(_check_metadata)
 
 
 class ChatOut(RecordOut):

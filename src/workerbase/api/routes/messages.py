@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
-from workerbase.api.schemas import RecordOut
+from workerbase.api.schemas import Metadata, RecordOut, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
 from workerbase.services.messages import MessageService, NewMessage
@@ -18,13 +17,8 @@ router = APIRouter(tags=["messages"])
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # of JSON; D1 caps a row at 2 MB
 MAX_PARTS = 100
-MAX_METADATA_BYTES = 16 * 1024
 MAX_MESSAGES_PER_POST = 100
 DEFAULT_PAGE = 50
-
-
-def _json_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 class Part(BaseModel, extra="allow"):
@@ -35,18 +29,11 @@ class Part(BaseModel, extra="allow"):
 
 class MessageBody(BaseModel):
     parts: list[Part] = Field(min_length=1, max_length=MAX_PARTS)
-    metadata: dict[str, Any] | None = None
-
-    @field_validator("metadata")
-    @classmethod
-    def _metadata_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and _json_size(value) > MAX_METADATA_BYTES:
-            raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes of JSON")
-        return value
+    metadata: Metadata | None = None
 
     @model_validator(mode="after")
     def _message_size(self) -> MessageBody:
-        if _json_size(self.model_dump(mode="json")) > MAX_MESSAGE_BYTES:
+        if json_size(self.model_dump(mode="json")) > MAX_MESSAGE_BYTES:
             raise ValueError(f"a message is limited to {MAX_MESSAGE_BYTES} bytes of JSON")
         return self
 
@@ -58,7 +45,7 @@ class MessageIn(MessageBody):
 
 class MessagePatch(BaseModel):
     parts: list[Part] | None = Field(default=None, min_length=1, max_length=MAX_PARTS)
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class MessageOut(RecordOut):
