@@ -2,8 +2,11 @@
 
 Prints p50/p95 latency (in-process ASGI, so HTTP parsing and the SQLite work, no network) of
 `GET /v1/chats?limit=50`, `GET /v1/chats/{id}/messages?limit=100` and a search, and the SQLite query
-plans of those queries (every one must use an index: no `SCAN` of a whole table).
+plans of those queries (every one must use an index: no `SCAN` of a whole table). With `noise=1`, a
+second user gets the same chats and messages first, to show that one user's search does not pay for
+another's matches.
 Usage: uv run python bench/conversations_local.py [chats=1000] [messages_per_chat=100] [requests=200]
+       [noise=0]
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ WORDS = [
 ]
 
 
-async def main(chat_count: int, per_chat: int, requests: int) -> None:
+async def main(chat_count: int, per_chat: int, requests: int, noise: bool) -> None:
     state = Path(tempfile.mkdtemp(prefix="workerbase-bench-"))
     settings = Settings(
         environment="development", log_level="warning", auth=AuthSettings(jwt_secrets=("b" * 32,))
@@ -63,8 +66,17 @@ async def main(chat_count: int, per_chat: int, requests: int) -> None:
         headers = {"authorization": f"Bearer {signup.json()['access_token']}"}
 
         started = time.perf_counter()
-        chat_ids = await seed(platform.db, user_id, chat_count, per_chat)
-        print(f"seeded {chat_count} chats x {per_chat} messages in {time.perf_counter() - started:.1f} s")
+        if noise:
+            other = await client.post(
+                "/v1/auth/signup", json={"email": "other@example.com", "password": "x" * 12}
+            )
+            await seed(platform.db, other.json()["user"]["id"], "other", chat_count, per_chat)
+        chat_ids = await seed(platform.db, user_id, "chat", chat_count, per_chat)
+        users = 2 if noise else 1
+        print(
+            f"seeded {users} user(s) x {chat_count} chats x {per_chat} messages"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
 
         cases: dict[str, tuple[str, dict[str, str | int]]] = {
             "GET /v1/chats?limit=50": ("/v1/chats", {"limit": 50}),
@@ -93,7 +105,7 @@ async def main(chat_count: int, per_chat: int, requests: int) -> None:
     plans = {
         "chat list": chat_sql.select_page(user_id, archived=False, after=None, title_contains=None, limit=51),
         "message page": message_sql.select_older(chat_ids[0], None, 101),
-        "search": search_sql.search_messages('"mango" "nectar"', user_id, None, 21),
+        "search": search_sql.search_messages(['"mango"', '"nectar"'], user_id, None, 21),
     }
     connection = platform.db.connection  # type: ignore[attr-defined]
     for name, statement in plans.items():
@@ -104,13 +116,13 @@ async def main(chat_count: int, per_chat: int, requests: int) -> None:
             print(f"    {row[-1]}")
 
 
-async def seed(db: Database, user_id: str, chat_count: int, per_chat: int) -> list[str]:
+async def seed(db: Database, user_id: str, prefix: str, chat_count: int, per_chat: int) -> list[str]:
     now = iso(utc_now())
     chat_ids = []
     for start in range(0, chat_count, 100):
         chat_rows: list[Statement] = []
         for n in range(start, min(start + 100, chat_count)):
-            chat_id = f"chat-{n:05d}"
+            chat_id = f"{prefix}-{n:05d}"
             chat_ids.append(chat_id)
             chat_rows.append(
                 chat_sql.insert_chat(
@@ -132,4 +144,5 @@ async def seed(db: Database, user_id: str, chat_count: int, per_chat: int) -> li
 
 if __name__ == "__main__":
     arguments = [int(value) for value in sys.argv[1:]]
-    asyncio.run(main(*(arguments + [1000, 100, 200][len(arguments) :])))
+    chats, per_chat, requests, noise = arguments + [1000, 100, 200, 0][len(arguments) :]
+    asyncio.run(main(chats, per_chat, requests, bool(noise)))

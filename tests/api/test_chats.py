@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import Clock, CountingDatabase, bearer, signup
+from workerbase.clock import iso
 
 
 @pytest.fixture
@@ -106,6 +107,44 @@ async def test_list_newest_activity_first_with_filters_and_pages(
     ] == "chat 3"
     bad = await api.get("/v1/chats", params={"cursor": "!!"}, headers=ada)
     assert bad.status_code == 400
+
+
+async def test_a_walk_under_concurrent_activity_sees_no_chat_twice_and_a_catch_up_finds_the_rest(
+    api: httpx.AsyncClient, ada: dict[str, str], clock: Clock
+) -> None:
+    """New activity moves a chat to the top, so a walk already past that point does not see it again
+    (never twice) and may not meet it further down; re-reading the first page until a chat older than
+    the walk's start shows those (the documented catch-up). Together: every chat exactly once."""
+    ids = []
+    for n in range(12):
+        ids.append((await create(api, ada, title=f"chat {n}"))["id"])
+        clock.advance(1)
+    walk_started = iso(clock.now)
+    clock.advance(1)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        page = (await api.get("/v1/chats", params=params, headers=ada)).json()
+        seen += [chat["id"] for chat in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        # Between pages: activity on one chat already seen and one not yet seen, and a new chat.
+        for bumped in (seen[0], ids[len(ids) - len(seen) - 1]):
+            message = {"id": str(uuid.uuid4()), "role": "user", "parts": [{"type": "text", "text": "hi"}]}
+            assert (await api.post(f"/v1/chats/{bumped}/messages", json=message, headers=ada)).is_success
+            clock.advance(1)
+        ids.append((await create(api, ada, title="new"))["id"])
+        clock.advance(1)
+    assert len(seen) == len(set(seen))
+    caught_up = [
+        chat["id"]
+        for chat in (await api.get("/v1/chats", params={"limit": 100}, headers=ada)).json()["items"]
+        if chat["last_activity_at"] > walk_started
+    ]
+    assert set(ids[:12]) <= set(seen) | set(caught_up)
+    assert set(seen) < set(ids[:12])  # the walk alone missed some: the catch-up is needed
 
 
 async def test_another_users_chat_is_404_everywhere(

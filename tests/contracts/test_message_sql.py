@@ -81,10 +81,39 @@ async def test_messages_are_numbered_in_order_within_a_batch(db: Database) -> No
 async def test_search_statement_ranks_pages_and_marks(db: Database) -> None:
     await setup(db)
     await db.batch([say("m1", "apple pie"), say("m2", "apple apple apple"), say("m3", "pear")])
-    first = await run(db, search_sql.search_messages('"apple"', "u1", None, 1))
+    first = await run(db, search_sql.search_messages(['"apple"'], "u1", None, 1))
     assert [row["id"] for row in first.rows] == ["m2"]
     assert str(first.rows[0]["snippet"]).startswith("\x02apple\x03")
     after = (float(first.rows[0]["score"] or 0.0), str(first.rows[0]["id"]))
-    rest = await run(db, search_sql.search_messages('"apple"', "u1", after, 10))
+    rest = await run(db, search_sql.search_messages(['"apple"'], "u1", after, 10))
     assert [row["id"] for row in rest.rows] == ["m1"]
-    assert (await run(db, search_sql.search_messages('"apple"', "someone-else", None, 10))).rows == []
+    both = await run(db, search_sql.search_messages(['"apple"', '"pie"'], "u1", None, 10))
+    assert [row["id"] for row in both.rows] == ["m1"]
+
+
+async def test_search_sees_only_the_owners_messages(db: Database) -> None:
+    await setup(db)
+    other = "0b7e-41aa"  # dashes, like the UUIDs users get: the owner token drops them
+    user = UserRecord(other, "u2@example.com", None, "user", "h", NOW, NOW)
+    await db.batch(
+        [
+            insert_user_unless_throttled(user, "signup:ip:y", NOW),
+            Statement(
+                "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                ["c2", other, NOW, NOW, NOW],
+            ),
+            say("m1", "apple from u1"),
+            messages.insert_message(
+                "m2", "c2", other, "user", [{"type": "text", "text": "apple"}], None, NOW
+            ),
+        ]
+    )
+    mine = await run(db, search_sql.search_messages(['"apple"'], "u1", None, 10))
+    assert [row["id"] for row in mine.rows] == ["m1"]
+    theirs = await run(db, search_sql.search_messages(['"apple"'], other, None, 10))
+    assert [row["id"] for row in theirs.rows] == ["m2"]
+    # A user's words never match an owner token: `u1` is only searched for in the text.
+    by_word = await run(db, search_sql.search_messages(['"u1"'], "u1", None, 10))
+    assert [row["id"] for row in by_word.rows] == ["m1"]
+    assert (await run(db, search_sql.search_messages(['"0b7e41aa"'], other, None, 10))).rows == []

@@ -26,13 +26,13 @@ class SearchHit:
     score: float
 
 
-def fts_query(text: str) -> str:
+def fts_phrases(text: str) -> list[str]:
     """The user's words as FTS5 phrases, all required: FTS5's own syntax (quotes, NEAR, column filters,
     `*`) never comes from the user, so no query can be malformed."""
     words = _WORD.findall(text)[:MAX_TERMS]
     if not words:
         raise InvalidArgument("the search needs at least one word")
-    return " ".join(f'"{word}"' for word in words)
+    return [f'"{word}"' for word in words]
 
 
 def snippet_html(snippet: str) -> str:
@@ -54,7 +54,7 @@ class SearchService:
                 after = (float(score), message_id)
             except ValueError:
                 raise InvalidArgument("invalid cursor") from None
-        query = search.search_messages(fts_query(text), user_id, after, limit + 1)
+        query = search.search_messages(fts_phrases(text), user_id, after, limit + 1)
         rows = (await run(self._db, query)).rows
         hits = [
             SearchHit(
