@@ -10,7 +10,18 @@ from fastapi import FastAPI
 
 from workerbase.api.middleware import RequestContextMiddleware
 from workerbase.api.problems import install_problem_handlers
-from workerbase.api.routes import admin, api_keys, auth, chats, documents, health, me, messages, votes_search
+from workerbase.api.routes import (
+    admin,
+    api_keys,
+    auth,
+    chats,
+    documents,
+    files,
+    health,
+    me,
+    messages,
+    votes_search,
+)
 from workerbase.logs import configure_logging
 from workerbase.platform import PlatformFactory
 
@@ -35,4 +46,5 @@ def create_app(platform_factory: PlatformFactory) -> FastAPI:
     app.include_router(messages.router, prefix=API_PREFIX)
     app.include_router(votes_search.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
+    app.include_router(files.router, prefix=API_PREFIX)
     return app

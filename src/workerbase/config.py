@@ -22,6 +22,25 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_BODY_BYTES_CEILING = 64 * 1024 * 1024
 MIN_SECRET_BYTES = 32
+# Uploads have their own body limit: the largest file plus room for a multipart envelope. A Worker holds
+# an upload in memory more than once (the ASGI bridge buffers it, then it is parsed and hashed), so files
+# are capped at a third of its 128 MB.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+MAX_FILE_BYTES_CEILING = 32 * 1024 * 1024
+UPLOAD_ROUTE = ("POST", "/v1/files")
+# The types file uploads can be (the bytes decide, see services/file_types.py) and the default allowed set.
+FILE_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/markdown",
+    "text/csv",
+    "application/json",
+)
+FILE_TYPE_MISMATCH_POLICIES = ("refuse", "detected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +58,31 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FileSettings:
+    max_file_bytes: int = 10_000_000
+    allowed_types: tuple[str, ...] = FILE_TYPES
+    # "refuse": bytes of another type than the client said (Content-Type or file name) are a 415;
+    # "detected": stored as the type the bytes are.
+    type_mismatch: str = "refuse"
+    storage_quota_bytes: int = 1024**3  # per user
+    # Lifetime of the links in file and message bodies (explicit links choose their own, up to 7 days).
+    link_ttl_seconds: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
     auth: AuthSettings
     log_level: str = "info"
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
+    files: FileSettings = FileSettings()
+
+    def body_limit(self, method: str, path: str) -> int:
+        """The largest request body a route accepts: uploads follow MAX_FILE_BYTES, the rest
+        MAX_REQUEST_BODY_BYTES."""
+        if (method, path.rstrip("/")) == UPLOAD_ROUTE:
+            return self.files.max_file_bytes + MULTIPART_OVERHEAD_BYTES
+        return self.max_request_body_bytes
 
     @classmethod
     def from_env(cls, lookup: EnvLookup) -> Settings:
@@ -58,6 +97,7 @@ class Settings:
                 minimum=1024,
                 maximum=MAX_REQUEST_BODY_BYTES_CEILING,
             ),
+            files=_file_settings(lookup),
             auth=AuthSettings(
                 jwt_secrets=_secrets(lookup, "JWT_SECRETS"),
                 jwt_issuer=_raw(lookup, "JWT_ISSUER") or "workerbase",
@@ -74,6 +114,34 @@ class Settings:
                 password_pepper=_optional_secret(lookup, "PASSWORD_PEPPER"),
             ),
         )
+
+
+def _file_settings(lookup: EnvLookup) -> FileSettings:
+    allowed = tuple(t.strip().lower() for t in (_raw(lookup, "FILE_TYPES") or "").split(",") if t.strip())
+    for content_type in allowed:
+        if content_type not in FILE_TYPES:
+            raise ConfigurationError(
+                f"FILE_TYPES: {content_type!r} is not a type uploads can be recognised as"
+                f" (one or more of: {', '.join(FILE_TYPES)})"
+            )
+    defaults = FileSettings()
+    return FileSettings(
+        max_file_bytes=_integer(
+            lookup,
+            "MAX_FILE_BYTES",
+            default=defaults.max_file_bytes,
+            minimum=1,
+            maximum=MAX_FILE_BYTES_CEILING,
+        ),
+        allowed_types=allowed or FILE_TYPES,
+        type_mismatch=_choice(lookup, "FILE_TYPE_MISMATCH", FILE_TYPE_MISMATCH_POLICIES, default="refuse"),
+        storage_quota_bytes=_integer(
+            lookup, "STORAGE_QUOTA_BYTES", default=defaults.storage_quota_bytes, minimum=0, maximum=2**50
+        ),
+        link_ttl_seconds=_integer(
+            lookup, "FILE_LINK_TTL_SECONDS", default=defaults.link_ttl_seconds, minimum=60, maximum=604_800
+        ),
+    )
 
 
 def _raw(lookup: EnvLookup, name: str) -> str | None:

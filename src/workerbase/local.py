@@ -10,16 +10,24 @@ State (SQLite files, R2 objects) lives in the state directory; delete it to star
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from workerbase.clock import utc_now
 from workerbase.errors import ConfigurationError
+from workerbase.logs import get_logger
+from workerbase.maintenance import run_maintenance
+from workerbase.platform import Platform
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_DEFAULTS = {"ENVIRONMENT": "development"}
+# Like the cron trigger in wrangler.toml.
+MAINTENANCE_INTERVAL_SECONDS = 10 * 60
 
 
 def read_dev_vars(path: Path) -> dict[str, str]:
@@ -76,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     from workerbase.app import create_app
     from workerbase.bindings.local.platform import open_local_platform
     from workerbase.config import Settings
-    from workerbase.logs import configure_logging, get_logger
+    from workerbase.logs import configure_logging
 
     configure_logging(("workerbase", "uvicorn", "uvicorn.error"))
     try:
@@ -91,7 +99,26 @@ def main(argv: list[str] | None = None) -> None:
     )
     app = create_app(lambda scope: platform)
     # Our middleware logs each request as JSON; uvicorn's own access log would duplicate it as text.
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    asyncio.run(serve_with_maintenance(uvicorn.Server(config), platform))
+
+
+async def serve_with_maintenance(server: Any, platform: Platform) -> None:
+    """Serve, running the maintenance the Worker's cron trigger runs: at start, then periodically."""
+
+    async def maintain() -> None:
+        while True:
+            try:
+                await run_maintenance(platform, utc_now())
+            except Exception:
+                get_logger().exception("maintenance failed; trying again later")
+            await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)
+
+    maintenance = asyncio.create_task(maintain())
+    try:
+        await server.serve()
+    finally:
+        maintenance.cancel()
 
 
 if __name__ == "__main__":

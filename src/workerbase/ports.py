@@ -8,7 +8,7 @@ types declared here and raise only `workerbase.errors` exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -139,6 +139,22 @@ class ObjectBody:
     range: tuple[int, int]
 
 
+class ObjectStream(Protocol):
+    """An object's body, read a chunk at a time, for responses that must not hold it in memory whole.
+
+    `native` is the runtime's own body (a JS ReadableStream on Workers, None locally): an HTTP layer that
+    can hand it to the response unread does so, and never calls `chunks()`. Whoever opened the stream
+    reads it to the end or calls `aclose()`."""
+
+    info: ObjectInfo
+    range: tuple[int, int]  # (offset, length) of the bytes the stream yields
+    native: Any
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ByteRange:
     """One of: offset (+ optional length), or suffix (the last `suffix` bytes)."""
@@ -190,6 +206,10 @@ class ObjectStore(Protocol):
     async def get(
         self, key: str, *, byte_range: ByteRange | None = None, only_if: Conditions | None = None
     ) -> ObjectBody | None: ...
+
+    async def open(self, key: str, *, byte_range: ByteRange | None = None) -> ObjectStream | None:
+        """Like `get`, but the body stays where it is until it is read (`None`: no such object)."""
+        ...
 
     async def head(self, key: str) -> ObjectInfo | None: ...
 

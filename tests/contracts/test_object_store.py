@@ -17,6 +17,7 @@ from workerbase.ports import (
     ObjectBody,
     ObjectInfo,
     ObjectStore,
+    ObjectStream,
     PreconditionFailed,
 )
 
@@ -33,6 +34,16 @@ async def _get(store: ObjectStore, key: str, **options: object) -> ObjectBody:
     got = await store.get(key, **options)  # type: ignore[arg-type]
     assert got is not None
     return got
+
+
+async def _open(store: ObjectStore, key: str, **options: object) -> ObjectStream:
+    stream = await store.open(key, **options)  # type: ignore[arg-type]
+    assert stream is not None
+    return stream
+
+
+async def _read(stream: ObjectStream) -> bytes:
+    return b"".join([chunk async for chunk in stream.chunks()])
 
 
 async def _keys(store: ObjectStore, **options: object) -> list[str]:
@@ -100,19 +111,39 @@ async def test_http_and_custom_metadata_round_trip(store: ObjectStore) -> None:
     assert (await store.list()).objects == [put]
 
 
+# (range asked for, the bytes of DATA served, (offset, length) served)
+RANGES_OF_DATA = [
+    (ByteRange(offset=5), DATA[5:], (5, 15)),
+    (ByteRange(offset=5, length=3), DATA[5:8], (5, 3)),
+    (ByteRange(length=4), DATA[:4], (0, 4)),
+    (ByteRange(suffix=4), DATA[-4:], (16, 4)),
+    (ByteRange(offset=19), DATA[19:], (19, 1)),
+    (ByteRange(offset=18, length=10), DATA[18:], (18, 2)),  # clamped at the end
+    (ByteRange(suffix=100), DATA, (0, 20)),  # clamped at the start
+    (ByteRange(), DATA, (0, 20)),  # R2 reads an empty range as "from 0 to the end"
+]
+# Ranges of "r" (DATA) and "empty" (b"") that R2 answers with 416.
+UNSATISFIABLE_RANGES = [
+    ("r", ByteRange(offset=20)),  # at the end
+    ("r", ByteRange(offset=21, length=1)),  # past it
+    ("r", ByteRange(offset=3, length=0)),
+    ("r", ByteRange(suffix=0)),
+    ("empty", ByteRange(offset=0)),  # an empty object has no byte to serve
+    ("empty", ByteRange(suffix=1)),
+    ("empty", ByteRange()),
+]
+MALFORMED_RANGES = [
+    ByteRange(offset=-1),
+    ByteRange(length=-1),
+    ByteRange(suffix=-1),
+    ByteRange(offset=1, suffix=2),
+    ByteRange(length=1, suffix=2),
+]
+
+
 async def test_range_reads(store: ObjectStore) -> None:
     await _put(store, "r", DATA)
-    cases = [
-        (ByteRange(offset=5), DATA[5:], (5, 15)),
-        (ByteRange(offset=5, length=3), DATA[5:8], (5, 3)),
-        (ByteRange(length=4), DATA[:4], (0, 4)),
-        (ByteRange(suffix=4), DATA[-4:], (16, 4)),
-        (ByteRange(offset=19), DATA[19:], (19, 1)),
-        (ByteRange(offset=18, length=10), DATA[18:], (18, 2)),  # clamped at the end
-        (ByteRange(suffix=100), DATA, (0, 20)),  # clamped at the start
-        (ByteRange(), DATA, (0, 20)),  # R2 reads an empty range as "from 0 to the end"
-    ]
-    for byte_range, body, served in cases:
+    for byte_range, body, served in RANGES_OF_DATA:
         got = await _get(store, "r", byte_range=byte_range)
         assert (got.body, got.range, got.info.size) == (body, served, 20), byte_range
 
@@ -120,29 +151,84 @@ async def test_range_reads(store: ObjectStore) -> None:
 async def test_unsatisfiable_ranges_are_refused(store: ObjectStore) -> None:
     await _put(store, "r", DATA)
     await _put(store, "empty", b"")
-    for key, byte_range in (
-        ("r", ByteRange(offset=20)),  # at the end
-        ("r", ByteRange(offset=21, length=1)),  # past it
-        ("r", ByteRange(offset=3, length=0)),
-        ("r", ByteRange(suffix=0)),
-        ("empty", ByteRange(offset=0)),  # an empty object has no byte to serve
-        ("empty", ByteRange(suffix=1)),
-        ("empty", ByteRange()),
-    ):
+    for key, byte_range in UNSATISFIABLE_RANGES:
         with raises(InvalidArgument, match="not satisfiable"):
             await store.get(key, byte_range=byte_range)
 
 
 async def test_malformed_ranges_are_refused_even_for_missing_objects(store: ObjectStore) -> None:
-    for byte_range in (
-        ByteRange(offset=-1),
-        ByteRange(length=-1),
-        ByteRange(suffix=-1),
-        ByteRange(offset=1, suffix=2),
-        ByteRange(length=1, suffix=2),
-    ):
+    for byte_range in MALFORMED_RANGES:
         with raises(InvalidArgument):
             await store.get("nope", byte_range=byte_range)
+
+
+# --- open: the body as a stream -------------------------------------------------------------------------
+
+
+async def test_open_streams_the_whole_object_and_its_ranges(store: ObjectStore) -> None:
+    put = await _put(store, "r", DATA, http_metadata=HttpMetadata(content_type="text/plain"))
+    whole = await _open(store, "r")
+    assert (whole.info, whole.range, await _read(whole)) == (put, (0, 20), DATA)
+    for byte_range, body, served in RANGES_OF_DATA:
+        stream = await _open(store, "r", byte_range=byte_range)
+        assert (stream.info, stream.range, await _read(stream)) == (put, served, body), byte_range
+
+
+async def test_open_an_empty_object_yields_no_bytes(store: ObjectStore) -> None:
+    put = await _put(store, "empty", b"")
+    stream = await _open(store, "empty")
+    assert (stream.info, stream.range, await _read(stream)) == (put, (0, 0), b"")
+
+
+async def test_open_a_missing_object_is_none(store: ObjectStore) -> None:
+    assert await store.open("nope") is None
+    assert await store.open("nope", byte_range=ByteRange(suffix=0)) is None  # as `get`: missing wins
+
+
+async def test_open_a_large_body_arrives_in_several_chunks(store: ObjectStore) -> None:
+    data = bytes(range(256)) * 1200  # 300 KB: more than one chunk in both runtimes
+    await _put(store, "big", data)
+    stream = await _open(store, "big")
+    chunks = [chunk async for chunk in stream.chunks()]
+    assert all(type(chunk) is bytes for chunk in chunks)
+    assert len(chunks) > 1
+    assert b"".join(chunks) == data
+    ranged = await _open(store, "big", byte_range=ByteRange(offset=1000, length=200_000))
+    assert (ranged.range, await _read(ranged)) == ((1000, 200_000), data[1000:201_000])
+
+
+async def test_open_then_aclose_without_reading_everything(store: ObjectStore) -> None:
+    data = bytes(range(256)) * 1200
+    await _put(store, "big", data)
+    unread = await _open(store, "big")
+    await unread.aclose()
+    await unread.aclose()  # closing twice is harmless
+    partly_read = await _open(store, "big")
+    chunks = partly_read.chunks()
+    first = await anext(chunks)
+    assert data.startswith(first)
+    await partly_read.aclose()  # the consumer stops reading: this alone releases the body
+    # Nothing stayed open: the object can be read, replaced and deleted.
+    assert (await _get(store, "big")).body == data
+    await _put(store, "big", b"new")
+    assert await _read(await _open(store, "big")) == b"new"
+    await store.delete("big")
+    assert await store.open("big") is None
+
+
+async def test_open_refuses_the_ranges_get_refuses(store: ObjectStore) -> None:
+    await _put(store, "r", DATA)
+    await _put(store, "empty", b"")
+    for key, byte_range in UNSATISFIABLE_RANGES:
+        with raises(InvalidArgument, match="not satisfiable"):
+            await store.open(key, byte_range=byte_range)
+    for byte_range in MALFORMED_RANGES:
+        with raises(InvalidArgument):
+            await store.open("nope", byte_range=byte_range)
+    with raises(LimitExceeded):
+        await store.open("k" * 1025)
+    with raises(InvalidArgument):
+        await store.open("")
 
 
 async def test_conditional_put(store: ObjectStore) -> None:

@@ -29,6 +29,7 @@ CONTRACT_MODULES = [
     "tests.contracts.test_account_sql",
     "tests.contracts.test_message_sql",
     "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it
+    "tests.pyodide.native_body_checks",
 ]
 
 

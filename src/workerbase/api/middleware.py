@@ -57,7 +57,7 @@ class RequestContextMiddleware:
             platform = self.platform_factory(scope)
             state["platform"] = platform
             logger.setLevel(platform.settings.log_level.upper())
-            limit = platform.settings.max_request_body_bytes
+            limit = platform.settings.body_limit(scope["method"], scope["path"])
             declared = headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 await _send_problem(

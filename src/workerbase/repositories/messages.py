@@ -9,7 +9,7 @@ from typing import Any
 
 from workerbase.ports import Row, Statement
 
-_SELECT = "SELECT id, chat_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
+_SELECT = "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
 # The chat condition for readers: its owner, or anyone while it is public.
 _OWNED_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND user_id = ?2"
 _PUBLIC_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND visibility = 'public' AND ?2 IS NULL"
@@ -20,25 +20,27 @@ _INSERT = (
     " ON CONFLICT (id) DO NOTHING"
 )
 _SELECT_BY_IDS = (
-    "SELECT id, chat_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
+    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
     " WHERE chat_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq"
 )
 _ANCHOR = "SELECT seq FROM messages WHERE id = ?1 AND chat_id = ?2"
 # Pages next to an anchor message (?2, NULL for the latest page), by the anchor's position in the chat.
 _OLDER = (
-    "SELECT id, chat_id, seq, role, parts, metadata, created_at, updated_at FROM messages WHERE chat_id = ?1"
+    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
+    " WHERE chat_id = ?1"
     " AND seq < coalesce((SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1), 9007199254740991)"
     " ORDER BY seq DESC LIMIT ?3"
 )
 _NEWER = (
-    "SELECT id, chat_id, seq, role, parts, metadata, created_at, updated_at FROM messages WHERE chat_id = ?1"
+    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
+    " WHERE chat_id = ?1"
     " AND seq > (SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1) ORDER BY seq LIMIT ?3"
 )
 _UPDATE = (
     "UPDATE messages SET parts = coalesce(?1, parts), metadata = iif(?2 IS NULL, metadata, ?2),"
     " content_text = coalesce(?3, content_text), updated_at = ?4"
     " WHERE id = ?5 AND chat_id = ?6 AND user_id = ?7"
-    " RETURNING id, chat_id, seq, role, parts, metadata, created_at, updated_at"
+    " RETURNING id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at"
 )
 _DELETE_AFTER = (
     "DELETE FROM messages WHERE chat_id = ?1 AND user_id = ?2"
@@ -50,6 +52,7 @@ _DELETE_AFTER = (
 class MessageRecord:
     id: str
     chat_id: str
+    user_id: str  # the chat's owner
     seq: int
     role: str
     parts: list[dict[str, Any]]
@@ -62,6 +65,7 @@ def message_from_row(row: Row) -> MessageRecord:
     return MessageRecord(
         id=str(row["id"]),
         chat_id=str(row["chat_id"]),
+        user_id=str(row["user_id"]),
         seq=int(row["seq"] or 0),
         role=str(row["role"]),
         parts=json.loads(str(row["parts"])),

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import AuthDep, PrincipalDep, SessionPrincipalDep
+from workerbase.api.file_urls import FileServiceDep
 from workerbase.api.schemas import SessionOut, UserOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken
@@ -49,7 +50,10 @@ async def change_password(
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_me(principal: SessionPrincipalDep, auth: AuthDep) -> Response:
-    """Deletes the account and everything it owns (cascading foreign keys). One D1 round trip."""
+async def delete_me(principal: SessionPrincipalDep, auth: AuthDep, files: FileServiceDep) -> Response:
+    """Deletes the account and everything it owns (cascading foreign keys; the files' objects are queued
+    for removal in the same transaction), then removes up to 1,000 of those objects at once (the
+    scheduled clean-up does the rest). Two D1 round trips, three and an R2 delete if the user had files."""
     await auth.delete_account(principal.user_id)
+    await files.collect_garbage(user_id=principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field, model_validator
 
 from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.api.file_urls import FileUrls, FileUrlsDep
 from workerbase.api.schemas import Metadata, RecordOut, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
+from workerbase.repositories.messages import MessageRecord
 from workerbase.services.messages import MessageService, NewMessage
 
 router = APIRouter(tags=["messages"])
@@ -56,6 +58,13 @@ class MessageOut(RecordOut):
     created_at: str
     updated_at: str
 
+    @classmethod
+    def resolved(cls, message: MessageRecord, urls: FileUrls) -> MessageOut:
+        """With a fresh signed `url` on each `file` part that names a file by `fileId`."""
+        out = cls.of(message)
+        out.parts = urls.resolve_parts(message.user_id, message.parts)
+        return out
+
 
 class MessagePage(BaseModel):
     items: list[MessageOut]
@@ -89,6 +98,7 @@ async def add_messages(
     response: Response,
     principal: PrincipalDep,
     service: MessageServiceDep,
+    urls: FileUrlsDep,
 ) -> list[MessageOut]:
     """One D1 round trip, all or nothing. 200 when every message was already there (a retry); 409
     `message_id_conflict` when an id exists with different content."""
@@ -98,7 +108,7 @@ async def add_messages(
     stored, created = await service.add(principal.user_id, chat_id, [_new(m) for m in batch])
     if not created:
         response.status_code = status.HTTP_200_OK
-    return [MessageOut.of(m) for m in stored]
+    return [MessageOut.resolved(m, urls) for m in stored]
 
 
 @router.get("/chats/{chat_id}/messages")
@@ -106,29 +116,32 @@ async def list_messages(
     chat_id: str,
     principal: PrincipalDep,
     service: MessageServiceDep,
+    urls: FileUrlsDep,
     limit: Limit = DEFAULT_PAGE,
     before: Anchor = None,
     after: Anchor = None,
 ) -> MessagePage:
     """Chronological. Without `before`/`after`: the latest messages; `before=<id>` pages back in time,
     `after=<id>` forward. One D1 round trip."""
-    return await _page(service, chat_id, principal.user_id, limit, before, after)
+    return await _page(service, urls, chat_id, principal.user_id, limit, before, after)
 
 
 @router.get("/public/chats/{chat_id}/messages")
 async def list_public_messages(
     chat_id: str,
     service: MessageServiceDep,
+    urls: FileUrlsDep,
     limit: Limit = DEFAULT_PAGE,
     before: Anchor = None,
     after: Anchor = None,
 ) -> MessagePage:
     """No auth; 404 unless the chat is public. One D1 round trip."""
-    return await _page(service, chat_id, None, limit, before, after)
+    return await _page(service, urls, chat_id, None, limit, before, after)
 
 
 async def _page(
     service: MessageService,
+    urls: FileUrls,
     chat_id: str,
     reader: str | None,
     limit: int,
@@ -141,18 +154,24 @@ async def _page(
     items, next_cursor = await service.page(
         chat_id, reader=reader, direction=direction, anchor_id=after or before, limit=limit
     )
-    return MessagePage(items=[MessageOut.of(m) for m in items], next_cursor=next_cursor)
+    return MessagePage(items=[MessageOut.resolved(m, urls) for m in items], next_cursor=next_cursor)
 
 
 @router.patch("/chats/{chat_id}/messages/{message_id}")
 async def update_message(
-    chat_id: str, message_id: str, body: MessagePatch, principal: PrincipalDep, service: MessageServiceDep
+    chat_id: str,
+    message_id: str,
+    body: MessagePatch,
+    principal: PrincipalDep,
+    service: MessageServiceDep,
+    urls: FileUrlsDep,
 ) -> MessageOut:
     """One D1 round trip; the search index follows."""
     parts = None if body.parts is None else [part.model_dump(mode="json") for part in body.parts]
-    return MessageOut.of(
-        await service.update(principal.user_id, chat_id, message_id, parts=parts, metadata=body.metadata)
+    updated = await service.update(
+        principal.user_id, chat_id, message_id, parts=parts, metadata=body.metadata
     )
+    return MessageOut.resolved(updated, urls)
 
 
 @router.delete("/chats/{chat_id}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-"""Builds a request's Platform from the `env` the Workers ASGI bridge puts in the ASGI scope."""
+"""Builds a Platform from the Worker's `env` (for requests, the one the ASGI bridge puts in the scope)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from workerbase.platform import Platform
 
 
 def platform_from_scope(scope: MutableMapping[str, Any]) -> Platform:
-    env = scope["env"]
+    return platform_from_env(scope["env"])
+
+
+def platform_from_env(env: Any) -> Platform:
+    """Also for handlers without a request (`scheduled`)."""
     return Platform(
         settings=Settings.from_env(lambda name: getattr(env, name, None)),
         db=WorkersDatabase(env.DB),

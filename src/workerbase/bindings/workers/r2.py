@@ -4,14 +4,17 @@ We call the JS R2Bucket inside the SDK's wrapper (`binding._binding`) directly: 
 back R2Object still wrapped and turn its `uploaded` Date into a naive datetime in the isolate's time
 zone, and we need both converted exactly. Arguments: option dicts become JS objects
 (`Object.fromEntries`, not a Map), datetimes JS Dates of whole milliseconds, bytes a Uint8Array; bodies
-come back through `arrayBuffer()`. Everything workerd would refuse is refused first by `r2_limits`, with
-the exception the local store raises; what R2 still refuses is mapped by its error code.
+come back through `arrayBuffer()` (`get`), or stay a JS ReadableStream (`open`) that a response can take
+unread, so a download never has to fit in the Worker's 128 MB twice. Everything workerd would refuse is
+refused first by `r2_limits`, with the exception the local store raises; what R2 still refuses is mapped
+by its error code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -27,6 +30,7 @@ from workerbase.ports import (
     ObjectBody,
     ObjectInfo,
     ObjectPage,
+    ObjectStream,
     PreconditionFailed,
 )
 
@@ -74,12 +78,7 @@ class WorkersObjectStore:
         self, key: str, *, byte_range: ByteRange | None = None, only_if: Conditions | None = None
     ) -> ObjectBody | None:
         r2_limits.check_key(key)
-        options: dict[str, Any] = {}
-        if byte_range is not None:
-            r2_limits.check_range(byte_range)
-            options["range"] = {
-                name: value for name, value in asdict(byte_range).items() if value is not None
-            }
+        options = _get_options(byte_range)
         if only_if is not None:
             r2_limits.check_conditions(only_if)
             options["onlyIf"] = _js_conditions(only_if)
@@ -92,6 +91,20 @@ class WorkersObjectStore:
         body = bytes((await result.arrayBuffer()).to_bytes())
         offset = r2_limits.resolve_range(byte_range, info.size)[0]
         return ObjectBody(info=info, body=body, range=(offset, len(body)))
+
+    async def open(self, key: str, *, byte_range: ByteRange | None = None) -> ObjectStream | None:
+        r2_limits.check_key(key)
+        options = _get_options(byte_range)
+        result = await self._call("get", key, _js_object(options))
+        if result is None:
+            return None
+        info = _info(result)
+        try:
+            served = r2_limits.resolve_range(byte_range, info.size)
+        except InvalidArgument:
+            await _cancel(result.body)  # R2 served a range we refuse: release its body before saying so
+            raise
+        return _R2Stream(info, served, result.body)
 
     async def head(self, key: str) -> ObjectInfo | None:
         r2_limits.check_key(key)
@@ -138,6 +151,64 @@ class WorkersObjectStore:
         except JsException as exc:
             raise _our_error(exc) from exc
         return None if result is None or result is jsnull else result
+
+
+class _R2Stream:
+    """An R2ObjectBody's `body`, a JS ReadableStream. A response hands `native` on unread; `chunks()` is
+    for Python consumers and copies one chunk at a time (never `arrayBuffer()`: Pyodide copies of tens of
+    MB exhaust the Worker's memory)."""
+
+    def __init__(self, info: ObjectInfo, byte_range: tuple[int, int], native: Any) -> None:
+        self.info = info
+        self.range = byte_range
+        self.native = native
+        self._reader: Any = None
+        self._done = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self._reader is not None or self._done:
+            raise RuntimeError("an R2 object stream can be read only once")
+        self._reader = reader = self.native.getReader()
+        received = 0
+        try:
+            while True:
+                try:
+                    read = await reader.read()
+                except JsException as exc:
+                    raise _our_error(exc) from exc
+                if read.done:
+                    break
+                chunk: bytes = read.value.to_bytes()  # one chunk crosses into Python at a time
+                received += len(chunk)
+                yield chunk
+            if received != self.range[1]:
+                raise BindingUnavailable(
+                    r2_limits.BINDING, f"the body ended after {received} of {self.range[1]} bytes"
+                )
+            self._done = True
+        finally:
+            await self.aclose()  # also when the consumer stops early: cancelling lets R2 stop sending
+
+    async def aclose(self) -> None:
+        if not self._done:
+            self._done = True
+            # A locked stream refuses `cancel()`: its reader must do it.
+            await _cancel(self._reader if self._reader is not None else self.native)
+        if self._reader is not None:
+            self._reader.releaseLock()
+            self._reader = None
+
+
+async def _cancel(stream_or_reader: Any) -> None:
+    with contextlib.suppress(JsException):  # already errored: there is nothing left to release
+        await stream_or_reader.cancel()
+
+
+def _get_options(byte_range: ByteRange | None) -> dict[str, Any]:
+    if byte_range is None:
+        return {}
+    r2_limits.check_range(byte_range)
+    return {"range": {name: value for name, value in asdict(byte_range).items() if value is not None}}
 
 
 def _our_error(exc: JsException) -> WorkerbaseError:

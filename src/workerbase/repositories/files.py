@@ -1,0 +1,154 @@
+"""SQL for files, the R2 objects no file owns (`pending_objects`) and each user's storage use.
+
+An upload is three steps: `reserve_upload` (a pending row holding the bytes against the quota), the R2
+put, then `file_from_pending` + `release_filed` + `requeue_unfiled` in one batch. The clean-up turns
+reservations that are too old into deletes (`abandon_uploads`), deletes the objects `select_garbage`
+lists, then forgets them (`forget_pending`). The triggers of migration 0010 keep `storage_usage` and
+queue the object of every deleted file row for removal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from workerbase.ports import Row, Statement
+
+_SELECT = "SELECT id, user_id, object_key, filename, content_type, size, sha256, created_at FROM files"
+# ?1 user, ?2/?3 position after (created_at, id) or NULLs, ?4 limit. Newest first.
+_SELECT_PAGE = (
+    _SELECT + " WHERE user_id = ?1 AND (?2 IS NULL OR (created_at, id) < (?2, ?3))"
+    " ORDER BY created_at DESC, id DESC LIMIT ?4"
+)
+# ?1 key, ?2 user, ?3 bytes, ?4 now, ?5 quota: inserts nothing if the bytes do not fit.
+_RESERVE = (
+    "INSERT INTO pending_objects (object_key, user_id, reason, bytes, created_at)"
+    " SELECT ?1, ?2, 'upload', ?3, ?4"
+    " WHERE coalesce((SELECT stored_bytes + reserved_bytes FROM storage_usage WHERE user_id = ?2), 0) + ?3"
+    " <= ?5"
+)
+# The file row replaces its reservation, which must still be one: the clean-up turns reservations it
+# gives up on into deletes, and their objects must not be filed.
+_FILE_FROM_PENDING = (
+    "INSERT INTO files (id, user_id, object_key, filename, content_type, size, sha256, created_at)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM pending_objects"
+    " WHERE object_key = ?3 AND user_id = ?2 AND reason = 'upload'"
+)
+# If the file was not filed (the clean-up gave up on it, perhaps while the put was still writing),
+# queue its object for deletion again: the clean-up may have deleted and forgotten it before it was written.
+_REQUEUE_UNFILED = (
+    "INSERT INTO pending_objects (object_key, user_id, reason, bytes, created_at)"
+    " SELECT ?1, ?2, 'delete', 0, ?3 WHERE NOT EXISTS (SELECT 1 FROM files WHERE object_key = ?1)"
+    " ON CONFLICT (object_key) DO NOTHING"
+)
+_RELEASE_FILED = (
+    "DELETE FROM pending_objects WHERE object_key = ?1 AND reason = 'upload'"
+    " AND EXISTS (SELECT 1 FROM files WHERE object_key = ?1)"
+)
+_ABANDON_UPLOADS = "UPDATE pending_objects SET reason = 'delete' WHERE reason = 'upload' AND created_at < ?"
+_SELECT_GARBAGE = "SELECT object_key FROM pending_objects WHERE reason = 'delete' LIMIT ?"
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: str
+    user_id: str
+    object_key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: str
+
+
+def file_from_row(row: Row) -> FileRecord:
+    return FileRecord(
+        id=str(row["id"]),
+        user_id=str(row["user_id"]),
+        object_key=str(row["object_key"]),
+        filename=str(row["filename"]),
+        content_type=str(row["content_type"]),
+        size=int(row["size"] or 0),
+        sha256=str(row["sha256"]),
+        created_at=str(row["created_at"]),
+    )
+
+
+def reserve_upload(object_key: str, user_id: str, size: int, now: str, quota: int) -> Statement:
+    return Statement(_RESERVE, [object_key, user_id, size, now, quota])
+
+
+def select_usage(user_id: str) -> Statement:
+    return Statement("SELECT stored_bytes, reserved_bytes FROM storage_usage WHERE user_id = ?", [user_id])
+
+
+def release_reservation(object_key: str) -> Statement:
+    return Statement("DELETE FROM pending_objects WHERE object_key = ? AND reason = 'upload'", [object_key])
+
+
+def file_from_pending(file: FileRecord) -> Statement:
+    return Statement(
+        _FILE_FROM_PENDING,
+        [
+            file.id,
+            file.user_id,
+            file.object_key,
+            file.filename,
+            file.content_type,
+            file.size,
+            file.sha256,
+            file.created_at,
+        ],
+    )
+
+
+def release_filed(object_key: str) -> Statement:
+    return Statement(_RELEASE_FILED, [object_key])
+
+
+def requeue_unfiled(object_key: str, user_id: str, now: str) -> Statement:
+    return Statement(_REQUEUE_UNFILED, [object_key, user_id, now])
+
+
+def select_owned(file_id: str, user_id: str) -> Statement:
+    return Statement(_SELECT + " WHERE id = ? AND user_id = ?", [file_id, user_id])
+
+
+def select_any(file_id: str) -> Statement:
+    """For signed links, which carry no user: the signature is checked against the owner read here."""
+    return Statement(_SELECT + " WHERE id = ?", [file_id])
+
+
+def select_page(user_id: str, after: tuple[str, str] | None, limit: int) -> Statement:
+    created_at, file_id = after if after is not None else (None, None)
+    return Statement(_SELECT_PAGE, [user_id, created_at, file_id, limit])
+
+
+def delete_owned(file_id: str, user_id: str) -> Statement:
+    """The trigger queues the object for removal; RETURNING tells the caller which one to delete now."""
+    return Statement(
+        "DELETE FROM files WHERE id = ? AND user_id = ? RETURNING object_key", [file_id, user_id]
+    )
+
+
+def abandon_uploads(reserved_before: str) -> Statement:
+    return Statement(_ABANDON_UPLOADS, [reserved_before])
+
+
+def select_garbage(limit: int) -> Statement:
+    return Statement(_SELECT_GARBAGE, [limit])
+
+
+def select_deleted_objects_of(user_id: str, limit: int) -> Statement:
+    return Statement(
+        "SELECT object_key FROM pending_objects WHERE user_id = ? AND reason = 'delete' LIMIT ?",
+        [user_id, limit],
+    )
+
+
+def forget_pending(object_keys: list[str]) -> Statement:
+    """After their objects are gone. One JSON parameter: D1 allows 100 bound parameters."""
+    return Statement(
+        "DELETE FROM pending_objects WHERE object_key IN (SELECT value FROM json_each(?))",
+        [json.dumps(object_keys)],
+    )
