@@ -8,6 +8,7 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -135,18 +136,23 @@ async def test_a_conditional_put_loses_to_another_process_that_wrote_first(
 async def test_a_read_racing_a_replace_reads_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = FileObjectStore(tmp_path)
     await store.put("k", b"body")
-    read_blob = store._read_blob
-    failures = iter([FileNotFoundError("replaced meanwhile")])
+    open_blob = store._open_blob
+    races: list[str] = []
 
-    def read_after_one_race(blob: str, offset: int, length: int) -> bytes:
-        for failure in failures:
-            raise failure
-        return read_blob(blob, offset, length)
+    def open_after_one_race(blob: str) -> BinaryIO:
+        races.append(blob)
+        if len(races) % 2:  # every other open finds the file replaced meanwhile
+            raise FileNotFoundError("replaced meanwhile")
+        return open_blob(blob)
 
-    monkeypatch.setattr(store, "_read_blob", read_after_one_race)
+    monkeypatch.setattr(store, "_open_blob", open_after_one_race)
     got = await store.get("k")
     assert got is not None
     assert got.body == b"body"
+    stream = await store.open("k")
+    assert stream is not None
+    assert b"".join([chunk async for chunk in stream.chunks()]) == b"body"
+    assert len(races) == 4
 
 
 async def test_garbled_cursors_are_invalid_arguments(tmp_path: Path) -> None:

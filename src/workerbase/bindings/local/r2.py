@@ -144,45 +144,19 @@ class FileObjectStore:
     async def get(
         self, key: str, *, byte_range: ByteRange | None = None, only_if: Conditions | None = None
     ) -> ObjectBody | None:
-        r2_limits.check_key(key)
-        if byte_range is not None:
-            r2_limits.check_range(byte_range)
         if only_if is not None:
             r2_limits.check_conditions(only_if)
-        for _attempt in range(3):
-            row = self._row(key)
-            if row is None:
-                return None
-            info = _info_from_row(row)
-            if only_if is not None and not conditions_hold(only_if, info):
-                raise PreconditionFailed(info)
-            offset, length = r2_limits.resolve_range(byte_range, info.size)
-            try:
-                body = self._read_blob(row[1], offset, length)
-            except FileNotFoundError:
-                continue  # another process replaced the object between our two reads: read it again
-            return ObjectBody(info=info, body=body, range=(offset, length))
-        raise FileNotFoundError(f"the content of R2 object {key!r} keeps disappearing")
+        found = self._open_range(key, byte_range, only_if)
+        if found is None:
+            return None
+        info, (offset, length), content = found
+        with content:
+            return ObjectBody(info=info, body=content.read(length), range=(offset, length))
 
     @_unavailable_on_failure
     async def open(self, key: str, *, byte_range: ByteRange | None = None) -> ObjectStream | None:
-        r2_limits.check_key(key)
-        if byte_range is not None:
-            r2_limits.check_range(byte_range)
-        for _attempt in range(3):
-            row = self._row(key)
-            if row is None:
-                return None
-            info = _info_from_row(row)
-            offset, length = r2_limits.resolve_range(byte_range, info.size)
-            try:
-                # An open file keeps its content even if a put replaces the object meanwhile.
-                content = self._open_blob(row[1])
-            except FileNotFoundError:
-                continue  # replaced between our two reads: read the index again
-            content.seek(offset)
-            return _FileStream(info, (offset, length), content)
-        raise FileNotFoundError(f"the content of R2 object {key!r} keeps disappearing")
+        found = self._open_range(key, byte_range, None)
+        return _FileStream(*found) if found is not None else None
 
     @_unavailable_on_failure
     async def head(self, key: str) -> ObjectInfo | None:
@@ -241,13 +215,32 @@ class FileObjectStore:
     def _info(self, key: str) -> ObjectInfo | None:
         return _maybe_info(self._row(key))
 
-    def _open_blob(self, blob: str) -> BinaryIO:
-        return open(self._blobs / blob, "rb")  # the stream that reads it closes it
-
-    def _read_blob(self, blob: str, offset: int, length: int) -> bytes:
-        with open(self._blobs / blob, "rb") as content:
+    def _open_range(
+        self, key: str, byte_range: ByteRange | None, only_if: Conditions | None
+    ) -> tuple[ObjectInfo, tuple[int, int], BinaryIO] | None:
+        """The object's metadata, the (offset, length) asked for, and its content file open at the offset.
+        An open file keeps its content even if a put replaces the object meanwhile."""
+        r2_limits.check_key(key)
+        if byte_range is not None:
+            r2_limits.check_range(byte_range)
+        for _attempt in range(3):
+            row = self._row(key)
+            if row is None:
+                return None
+            info = _info_from_row(row)
+            if only_if is not None and not conditions_hold(only_if, info):
+                raise PreconditionFailed(info)
+            offset, length = r2_limits.resolve_range(byte_range, info.size)
+            try:
+                content = self._open_blob(row[1])
+            except FileNotFoundError:
+                continue  # another process replaced the object between our two reads: read it again
             content.seek(offset)
-            return content.read(length)
+            return info, (offset, length), content
+        raise FileNotFoundError(f"the content of R2 object {key!r} keeps disappearing")
+
+    def _open_blob(self, blob: str) -> BinaryIO:
+        return open(self._blobs / blob, "rb")  # the caller closes it
 
     def _write_blob(self, data: bytes) -> str:
         name = uuid.uuid4().hex
