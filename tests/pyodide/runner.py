@@ -28,6 +28,7 @@ CONTRACT_MODULES = [
     "tests.contracts.test_password_hashing",
     "tests.contracts.test_account_sql",
     "tests.contracts.test_message_sql",
+    "tests.contracts.test_file_sql",
     "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it
     "tests.pyodide.native_body_checks",
 ]
