@@ -25,7 +25,7 @@ from workerbase.config import MAX_FILE_BYTES_CEILING, AuthSettings, FileSettings
 from workerbase.local import PROJECT_ROOT
 
 MB = 1_000_000
-SIZES = (1 * MB, 10 * MB, 30 * MB)
+SIZES = (1 * MB, 10 * MB, 16 * MB)
 
 
 def png_of(size: int) -> bytes:

@@ -23,10 +23,10 @@ DEFAULT_MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_BODY_BYTES_CEILING = 64 * 1024 * 1024
 MIN_SECRET_BYTES = 32
 # Uploads have their own body limit: the largest file plus room for a multipart envelope. A Worker holds
-# an upload in memory more than once (the ASGI bridge buffers it, then it is parsed and hashed), so files
-# are capped at a third of its 128 MB.
+# an upload in memory several times (the ASGI bridge's chunks, the multipart spool, the bytes read, the
+# copy handed to R2) next to Pyodide and FastAPI themselves, in 128 MB: files are capped at 16 MiB.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
-MAX_FILE_BYTES_CEILING = 32 * 1024 * 1024
+MAX_FILE_BYTES_CEILING = 16 * 1024 * 1024
 UPLOAD_ROUTE = ("POST", "/v1/files")
 # The types file uploads can be (the bytes decide, see services/file_types.py) and the default allowed set.
 FILE_TYPES = (

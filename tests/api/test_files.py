@@ -173,7 +173,8 @@ async def test_mismatches_are_stored_as_detected_when_configured(
         who = bearer((await signup(api, "ada@example.com"))["access_token"])
         renamed = await upload(api, who, PNG, name="report.pdf", kind="application/pdf")
         assert renamed.status_code == 201
-        assert (renamed.json()["content_type"], renamed.json()["filename"]) == ("image/png", "report.pdf")
+        # Stored as what the bytes are, under a name that opens as that.
+        assert (renamed.json()["content_type"], renamed.json()["filename"]) == ("image/png", "report.pdf.png")
         refused = await upload(api, who, PDF, name="doc.pdf", kind="application/pdf")
         assert (refused.status_code, refused.json()["code"]) == (415, "unsupported_file_type")
 
@@ -569,3 +570,49 @@ async def test_triggers_queue_every_deleted_files_object(platform: Platform) -> 
     assert await rows(platform, "SELECT object_key, user_id, reason FROM pending_objects") == [
         {"object_key": "users/u/files/f", "user_id": "u", "reason": "delete"}
     ]
+
+
+async def test_hostile_and_unusual_requests_get_clear_answers(
+    api: httpx.AsyncClient, ada: dict[str, str], platform: Platform, faulty_client: Any, clock: Clock
+) -> None:
+    file = await uploaded(api, ada, PNG)
+    content = f"/v1/files/{file['id']}/content"
+    non_ascii = await api.get(content, params={"expires": "9999999999", "signature": "é" * 43})
+    assert non_ascii.status_code == 422
+    assert (await api.get(content, headers={**ada, "range": f"bytes={'9' * 5000}-"})).status_code == 200
+    assert (await api.get(content, headers={**ada, "range": "Bytes=0-0"})).content == PNG[:1]
+    head = await api.head(content, headers=ada)
+    assert (head.status_code, head.headers["content-length"], head.content) == (200, str(len(PNG)), b"")
+    head_range = await api.head(content, headers={**ada, "range": "bytes=-3"})
+    assert head_range.status_code == 206
+    assert head_range.headers["content-range"] == f"bytes {len(PNG) - 3}-{len(PNG) - 1}/{len(PNG)}"
+    default_link = await api.post(f"/v1/files/{file['id']}/links", headers=ada)
+    assert default_link.status_code == 201
+    assert default_link.json()["expires_at"] == int(clock.now.timestamp()) + 3600
+    # curl --data-binary sends this type unless told otherwise: it says nothing about the file.
+    curl = {**ada, "content-type": "application/x-www-form-urlencoded"}
+    assert (await api.post("/v1/files", content=PNG, headers=curl)).json()["content_type"] == "image/png"
+    too_big = await upload(api, ada, PNG + bytes(MAX_FILE_BYTES + 70_000))
+    assert (too_big.status_code, too_big.json()["code"]) == (413, "payload_too_large")
+
+    # Text keeps a name that opens as text; markup anywhere at the start is refused.
+    script = await upload(api, ada, b"WScript.Echo('hi')", name="invoice.js", kind="text/plain")
+    assert (script.json()["content_type"], script.json()["filename"]) == ("text/plain", "invoice.js.txt")
+    for markup in (b"<img src=x onerror=alert(1)>", b"  <!DOCTYPE svg><svg onload=alert(1)>", b"<frameset>"):
+        refused = await upload(api, ada, markup, name="notes.txt", kind="text/plain")
+        assert (refused.status_code, refused.json()["code"]) == (415, "unsupported_file_type"), markup
+
+    # A fileId spelled in capitals still gets a link that opens.
+    chat = (await api.post("/v1/chats", json={}, headers=ada)).json()
+    part = {"type": "file", "mediaType": "image/png", "fileId": file["id"].upper()}
+    message = {"id": "m1", "role": "user", "parts": [part]}
+    posted = (await api.post(f"/v1/chats/{chat['id']}/messages", json=message, headers=ada)).json()
+    assert (await api.get(relative(posted[0]["parts"][0]["url"]))).content == PNG
+
+    # The account's deletion stands even when R2 fails right after it; the clean-up removes the objects.
+    broken = faulty_client(files=Faulty(platform.files, "delete"))
+    assert (await broken.delete("/v1/me", headers=ada)).status_code == 204
+    assert (await api.get("/v1/me", headers=ada)).status_code == 401
+    assert len(await objects(platform)) == 3
+    assert await run_maintenance(platform, clock.now) == 3
+    assert await objects(platform) == []

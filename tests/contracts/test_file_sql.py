@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.contracts.schema import migrate
 from workerbase.clock import iso
-from workerbase.ports import Database, QueryResult, run
+from workerbase.ports import Database, QueryResult, Row, run
 from workerbase.repositories import accounts, files
 from workerbase.repositories.accounts import UserRecord
 from workerbase.repositories.files import FileRecord
@@ -62,7 +62,7 @@ async def file_it(db: Database, file: FileRecord) -> list[int]:
         [
             files.file_from_pending(file),
             files.release_filed(file.object_key),
-            files.requeue_unfiled(file.object_key, file.user_id, file.created_at),
+            files.requeue_unfiled(file.object_key, file.user_id),
         ]
     )
     return [result.meta.changes for result in results]
@@ -146,10 +146,10 @@ async def test_filing_an_abandoned_reservation_files_nothing(db: Database) -> No
     abandoned = await run(db, files.abandon_uploads(at(3600)))
     assert abandoned.meta.changes == 2  # the row, and the AFTER UPDATE OF trigger releasing its bytes
     assert await usage(db) == (0, 50)
-    assert await file_it(db, late) == [0, 0, 0]  # its 'delete' row already queues the object
+    assert await file_it(db, late) == [0, 0, 1]  # its 'delete' row is queued again (a fresh created_at)
     assert "late" not in await file_ids(db)
     assert await pending(db) == [
-        ("users/u1/files/late", "u1", "delete", 100),
+        ("users/u1/files/late", "u1", "delete", 0),
         ("users/u1/files/recent", "u1", "upload", 50),
     ]
     assert await usage(db) == (0, 50)
@@ -162,15 +162,33 @@ async def test_an_unfiled_object_is_queued_again_after_it_was_forgotten(db: Data
     file = record("f1", size=100)
     await reserve(db, file)
     clean_up = await db.batch([files.abandon_uploads(at(60)), files.select_garbage(1000)])
-    keys = [str(row["object_key"]) for row in clean_up[1].rows]
-    assert keys == [file.object_key]
-    assert (await run(db, files.forget_pending(keys))).meta.changes == 1
+    listed = listed_rows(clean_up[1].rows)
+    assert [key for key, _ in listed] == [file.object_key]
+    assert (await run(db, files.forget_pending(listed))).meta.changes == 1
     assert await pending(db) == []
     # The put finishes after the clean-up deleted and forgot the object: it must be deleted again.
     assert await file_it(db, file) == [0, 0, 1]
     assert await pending(db) == [(file.object_key, "u1", "delete", 0)]
     assert await file_ids(db) == []
     assert await usage(db) == (0, 0)
+
+
+async def test_a_clean_up_that_listed_a_row_before_it_was_queued_again_does_not_forget_it(
+    db: Database,
+) -> None:
+    await setup(db)
+    file = record("f1", size=100)
+    await reserve(db, file)
+    clean_up = await db.batch([files.abandon_uploads(at(60)), files.select_garbage(1000)])
+    listed = listed_rows(clean_up[1].rows)
+    # The late put lands and its filing queues the object again, before the clean-up forgets it.
+    assert await file_it(db, file) == [0, 0, 1]
+    assert (await run(db, files.forget_pending(listed))).meta.changes == 0
+    assert await pending(db) == [(file.object_key, "u1", "delete", 0)]
+
+
+def listed_rows(rows: list[Row]) -> list[tuple[str, str]]:
+    return [(str(row["object_key"]), str(row["created_at"])) for row in rows]
 
 
 async def test_delete_owned_returns_the_key_and_queues_the_object(db: Database) -> None:
@@ -244,11 +262,13 @@ async def test_forget_pending_removes_exactly_the_listed_keys(db: Database) -> N
     await setup(db)
     odd = 'users/u1/files/"quoted", ünïcode'
     for key in ("k1", "k2", "k3", odd):
-        await run(db, files.requeue_unfiled(key, "u1", at(0)))  # no file row: a 'delete' row each
+        await run(db, files.requeue_unfiled(key, "u1"))  # no file row: a 'delete' row each
     await reserve(db, record("up", size=10))
     none = await run(db, files.forget_pending([]))
     assert none.meta.changes == 0
-    forgotten = await run(db, files.forget_pending(["k1", odd, "k9"]))
+    queued = dict(listed_rows((await run(db, files.select_garbage(1000))).rows))
+    chosen = [("k1", queued["k1"]), (odd, queued[odd]), ("k9", queued["k1"]), ("k2", "another time")]
+    forgotten = await run(db, files.forget_pending(chosen))
     assert forgotten.meta.changes == 2
     assert await pending(db) == [
         ("k2", "u1", "delete", 0),

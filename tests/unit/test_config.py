@@ -72,6 +72,11 @@ def test_values_are_normalised() -> None:
             {**REQUIRED, "MAX_REQUEST_BODY_BYTES": "1"},
             "MAX_REQUEST_BODY_BYTES must be between",
         ),
+        ({**REQUIRED, "MAX_FILE_BYTES": str(32 * 1024 * 1024)}, "MAX_FILE_BYTES must be between"),
+        ({**REQUIRED, "FILE_TYPES": "image/png, image/svg+xml"}, "FILE_TYPES: 'image/svg\\+xml' is not"),
+        ({**REQUIRED, "FILE_TYPE_MISMATCH": "ignore"}, "FILE_TYPE_MISMATCH must be one of"),
+        ({**REQUIRED, "STORAGE_QUOTA_BYTES": "-1"}, "STORAGE_QUOTA_BYTES must be between"),
+        ({**REQUIRED, "FILE_LINK_TTL_SECONDS": "604801"}, "FILE_LINK_TTL_SECONDS must be between"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -119,3 +124,15 @@ def test_the_local_runtime_refuses_to_start_with_a_bad_setting(
     with pytest.raises(SystemExit, match="configuration error: ENVIRONMENT must be one of"):
         main(["--dev-vars", str(dev_vars), "--state-dir", str(tmp_path / "state")])
     assert not (tmp_path / "state").exists()
+
+
+def test_file_settings_and_the_upload_body_limit() -> None:
+    settings = Settings.from_env(
+        {**REQUIRED, "MAX_FILE_BYTES": "5000000", "FILE_TYPES": "Image/PNG,application/pdf"}.get
+    )
+    assert settings.files.max_file_bytes == 5_000_000
+    assert settings.files.allowed_types == ("image/png", "application/pdf")
+    assert (settings.files.type_mismatch, settings.files.link_ttl_seconds) == ("refuse", 3600)
+    assert settings.body_limit("POST", "/v1/files") == 5_000_000 + 64 * 1024
+    assert settings.body_limit("POST", "/v1/files/") == 5_000_000 + 64 * 1024
+    assert settings.body_limit("POST", "/v1/chats") == settings.max_request_body_bytes

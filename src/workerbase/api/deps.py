@@ -14,6 +14,7 @@ from workerbase.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from workerbase.platform import Platform
 from workerbase.services.api_keys import ApiKeyService, looks_like_api_key
 from workerbase.services.auth import AuthService
+from workerbase.services.files import FileService
 from workerbase.services.tokens import InvalidToken
 
 
@@ -38,6 +39,13 @@ async def get_auth_service(platform: PlatformDep, now: NowDep) -> AuthService:
 
 
 AuthDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def get_file_service(platform: PlatformDep, now: NowDep) -> FileService:
+    return FileService(platform.db, platform.files, platform.crypto, platform.settings, now)
+
+
+FileServiceDep = Annotated[FileService, Depends(get_file_service)]
 
 
 async def get_client_ip(request: Request) -> str:

@@ -26,7 +26,8 @@ INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", 
 # of ours either way.
 _CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 _PDF_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; object-src 'self'"
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Range units are case-insensitive; positions past 18 digits (an exabyte) are no range we serve.
+_RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})", re.IGNORECASE)
 
 
 class RangeNotSatisfiable(WorkerbaseError):
@@ -93,15 +94,21 @@ def content_headers(content_type: str, disposition: str, etag: str, cache_contro
     }
 
 
+def sized(headers: Mapping[str, str], byte_range: ByteRange | None, size: int) -> tuple[int, dict[str, str]]:
+    """The status (200, or 206 for a range) and the headers with the length of what is sent. Ranges
+    are always an offset and a length here (see `requested_range`)."""
+    if byte_range is None or byte_range.offset is None or byte_range.length is None:
+        return 200, {**headers, "Content-Length": str(size)}
+    offset, length = byte_range.offset, byte_range.length
+    content_range = f"bytes {offset}-{offset + length - 1}/{size}"
+    return 206, {**headers, "Content-Length": str(length), "Content-Range": content_range}
+
+
 class ObjectStreamResponse(Response):
-    """200 or 206 with an object's bytes, a chunk at a time (or handed over whole on Workers)."""
+    """An object's bytes, a chunk at a time (or handed over whole on Workers), under `sized` headers."""
 
     def __init__(self, stream: ObjectStream, status_code: int, headers: Mapping[str, str]) -> None:
-        offset, length = stream.range
-        sized = {**headers, "Content-Length": str(length)}
-        if status_code == 206:
-            sized["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{stream.info.size}"
-        super().__init__(status_code=status_code, headers=sized)
+        super().__init__(status_code=status_code, headers=headers)
         self._stream = stream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

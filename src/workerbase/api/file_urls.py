@@ -7,16 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from workerbase.api.deps import NowDep, PlatformDep
+from workerbase.api.deps import FileServiceDep
 from workerbase.services.file_links import SignedLink
 from workerbase.services.files import FileService
-
-
-async def get_file_service(platform: PlatformDep, now: NowDep) -> FileService:
-    return FileService(platform.db, platform.files, platform.crypto, platform.settings, now)
-
-
-FileServiceDep = Annotated[FileService, Depends(get_file_service)]
 
 
 class FileUrls:
@@ -33,12 +26,11 @@ class FileUrls:
     def resolve_parts(self, owner_id: str, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """`file` parts that name one of the owner's files by `fileId` get a fresh `url` to it (a link
         signed for the owner: a `fileId` of someone else's file yields a link that does not open)."""
-        return [
-            {**part, "url": self.content(owner_id, part["fileId"])[0]}
-            if part.get("type") == "file" and _is_uuid(part.get("fileId"))
-            else part
-            for part in parts
-        ]
+        resolved = []
+        for part in parts:
+            file_id = _canonical_uuid(part.get("fileId")) if part.get("type") == "file" else None
+            resolved.append(part if file_id is None else {**part, "url": self.content(owner_id, file_id)[0]})
+        return resolved
 
 
 async def get_file_urls(request: Request, service: FileServiceDep) -> FileUrls:
@@ -48,9 +40,9 @@ async def get_file_urls(request: Request, service: FileServiceDep) -> FileUrls:
 FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
 
 
-def _is_uuid(value: Any) -> bool:
+def _canonical_uuid(value: Any) -> str | None:
+    """File ids as the files API spells them (lowercase, dashed), whatever spelling a part used."""
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value))
     except (TypeError, ValueError, AttributeError):
-        return False
-    return True
+        return None

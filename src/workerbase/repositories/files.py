@@ -35,18 +35,23 @@ _FILE_FROM_PENDING = (
     " WHERE object_key = ?3 AND user_id = ?2 AND reason = 'upload'"
 )
 # If the file was not filed (the clean-up gave up on it, perhaps while the put was still writing),
-# queue its object for deletion again: the clean-up may have deleted and forgotten it before it was written.
+# queue its object for deletion again: the clean-up may have deleted it before it was written. A new
+# `created_at` (the database's clock: anything but the reservation's) keeps a clean-up that listed the
+# old row from forgetting this one (`forget_pending` matches both columns).
 _REQUEUE_UNFILED = (
     "INSERT INTO pending_objects (object_key, user_id, reason, bytes, created_at)"
-    " SELECT ?1, ?2, 'delete', 0, ?3 WHERE NOT EXISTS (SELECT 1 FROM files WHERE object_key = ?1)"
-    " ON CONFLICT (object_key) DO NOTHING"
+    " SELECT ?1, ?2, 'delete', 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    " WHERE NOT EXISTS (SELECT 1 FROM files WHERE object_key = ?1)"
+    " ON CONFLICT (object_key) DO UPDATE SET created_at = excluded.created_at"
 )
 _RELEASE_FILED = (
     "DELETE FROM pending_objects WHERE object_key = ?1 AND reason = 'upload'"
     " AND EXISTS (SELECT 1 FROM files WHERE object_key = ?1)"
 )
-_ABANDON_UPLOADS = "UPDATE pending_objects SET reason = 'delete' WHERE reason = 'upload' AND created_at < ?"
-_SELECT_GARBAGE = "SELECT object_key FROM pending_objects WHERE reason = 'delete' LIMIT ?"
+_ABANDON_UPLOADS = (
+    "UPDATE pending_objects SET reason = 'delete', bytes = 0 WHERE reason = 'upload' AND created_at < ?"
+)
+_SELECT_GARBAGE = "SELECT object_key, created_at FROM pending_objects WHERE reason = 'delete' LIMIT ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +111,8 @@ def release_filed(object_key: str) -> Statement:
     return Statement(_RELEASE_FILED, [object_key])
 
 
-def requeue_unfiled(object_key: str, user_id: str, now: str) -> Statement:
-    return Statement(_REQUEUE_UNFILED, [object_key, user_id, now])
+def requeue_unfiled(object_key: str, user_id: str) -> Statement:
+    return Statement(_REQUEUE_UNFILED, [object_key, user_id])
 
 
 def select_owned(file_id: str, user_id: str) -> Statement:
@@ -141,14 +146,16 @@ def select_garbage(limit: int) -> Statement:
 
 def select_deleted_objects_of(user_id: str, limit: int) -> Statement:
     return Statement(
-        "SELECT object_key FROM pending_objects WHERE user_id = ? AND reason = 'delete' LIMIT ?",
+        "SELECT object_key, created_at FROM pending_objects WHERE user_id = ? AND reason = 'delete' LIMIT ?",
         [user_id, limit],
     )
 
 
-def forget_pending(object_keys: list[str]) -> Statement:
-    """After their objects are gone. One JSON parameter: D1 allows 100 bound parameters."""
+def forget_pending(listed: list[tuple[str, str]]) -> Statement:
+    """The (object_key, created_at) rows a clean-up listed, once their objects are gone: a row queued
+    again since has another `created_at` and stays. One JSON parameter: D1 allows 100 bound ones."""
     return Statement(
-        "DELETE FROM pending_objects WHERE object_key IN (SELECT value FROM json_each(?))",
-        [json.dumps(object_keys)],
+        "DELETE FROM pending_objects WHERE (object_key, created_at) IN"
+        " (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))",
+        [json.dumps(listed)],
     )

@@ -45,7 +45,9 @@ class LinkSigner:
     def verify(self, file_id: str, owner_id: str, link: SignedLink, now: int) -> None:
         """Raises InvalidLink (403) unless the link is one we made for this file and has not expired."""
         valid = any(
-            hmac.compare_digest(self._signature(key, file_id, owner_id, link.expires), link.signature)
+            hmac.compare_digest(
+                self._signature(key, file_id, owner_id, link.expires).encode(), link.signature.encode()
+            )
             for key in self._keys
         )
         if not valid:

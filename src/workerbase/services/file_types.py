@@ -1,7 +1,7 @@
 """What type an uploaded file is, decided by its bytes.
 
 Binary formats have magic numbers. The text formats (plain, Markdown, CSV, JSON) do not: the bytes decide
-that a file is text (UTF-8, no control characters, not HTML or XML, which browsers would render), and the
+that a file is text (UTF-8, no control characters, not starting like HTML, XML or SVG), and the
 client's word (Content-Type, then the file name's extension) picks among the text types the bytes can be;
 JSON only if it parses. A claim the bytes contradict is a mismatch.
 """
@@ -21,7 +21,8 @@ _SIGNATURES = (
     (b"GIF89a", "image/gif"),
     (b"%PDF-", "application/pdf"),
 )
-TEXT_TYPES = ("text/plain", "text/markdown", "text/csv", "application/json")
+# Text the client may call plain, Markdown or CSV: the bytes cannot tell these apart.
+PROSE_TYPES = ("text/plain", "text/markdown", "text/csv")
 EXTENSIONS = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
@@ -39,33 +40,18 @@ EXTENSIONS = {
 # Names clients use for the same types.
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "text/x-markdown": "text/markdown"}
 # Claims that say nothing about the type.
-_NO_CLAIM = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
-# How HTML and XML documents begin (the WHATWG sniffing patterns, plus SVG): a "text" file starting like
-# this is markup, which we never serve.
-_MARKUP_STARTS = (
-    "<!doctype html",
-    "<html",
-    "<head",
-    "<script",
-    "<iframe",
-    "<h1",
-    "<div",
-    "<font",
-    "<table",
-    "<a",
-    "<style",
-    "<title",
-    "<b",
-    "<body",
-    "<br",
-    "<p",
-    "<!--",
-    "<?xml",
-    "<svg",
-)
+_NO_CLAIM = {
+    "",
+    "application/octet-stream",
+    "binary/octet-stream",
+    "application/unknown",
+    "application/x-www-form-urlencoded",  # what curl sends with --data-binary unless told otherwise
+}
+# Text that begins like markup (a tag, `<!...`, `<?...`) is HTML, XML or SVG to a browser or an OS,
+# whatever else follows: never stored as text.
+_MARKUP_START = re.compile(r"<[A-Za-z!?/]")
 # Control characters no text file has (tab, newlines and form feed are fine).
 _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_TAG_NAME_ENDS = ("", " ", "\t", "\n", "\r", "\f", ">", "/")
 
 
 class UnsupportedFileType(WorkerbaseError):
@@ -131,8 +117,8 @@ def _possible_types(data: bytes, claimed: list[str]) -> list[str]:
         return []
     # Parsing is the only proof of JSON; it is tried only when JSON is claimed or nothing is.
     if ("application/json" in claimed or not claimed) and _is_json(text):
-        return ["application/json", *TEXT_TYPES[:3]]
-    return list(TEXT_TYPES[:3])
+        return ["application/json", *PROSE_TYPES]
+    return list(PROSE_TYPES)
 
 
 def _as_text(data: bytes) -> str | None:
@@ -142,13 +128,8 @@ def _as_text(data: bytes) -> str | None:
         return None
     if _BINARY_CONTROLS.search(text):
         return None
-    start = text.lstrip()[:16].lower()
-    for markup in _MARKUP_STARTS:
-        # A tag name ends at a space, `>` or `/` ("<b>", "<br/>", but not "<banana").
-        if start.startswith(markup) and (
-            markup.startswith(("<!", "<?")) or start[len(markup) : len(markup) + 1] in _TAG_NAME_ENDS
-        ):
-            return None
+    if _MARKUP_START.match(text.lstrip()):
+        return None
     return text
 
 

@@ -22,7 +22,7 @@ from workerbase.pagination import page_of, position_after
 from workerbase.ports import ByteRange, Crypto, Database, HttpMetadata, ObjectStore, ObjectStream, run
 from workerbase.repositories import files
 from workerbase.repositories.files import FileRecord
-from workerbase.services.file_links import MAX_LINK_SECONDS, LinkSigner, SignedLink
+from workerbase.services.file_links import MAX_LINK_SECONDS, InvalidLink, LinkSigner, SignedLink
 from workerbase.services.file_names import sanitise_filename
 from workerbase.services.file_types import Claim, decide_type
 
@@ -138,7 +138,7 @@ class FileService:
             [
                 files.file_from_pending(record),
                 files.release_filed(record.object_key),
-                files.requeue_unfiled(record.object_key, user_id, record.created_at),
+                files.requeue_unfiled(record.object_key, user_id),
             ]
         )
         if filed[0].meta.changes == 0:  # the clean-up gave up on the reservation: the object is garbage
@@ -161,10 +161,9 @@ class FileService:
         """The file a signed link names; 403 if the link is not one we made for it or has expired."""
         row = (await run(self._db, files.select_any(file_id))).first()
         record = files.file_from_row(row) if row is not None else None
-        # A link for a file that does not exist fails like a tampered one: no existence oracle.
-        self._links.verify(file_id, record.user_id if record else "", link, int(self._now.timestamp()))
-        if record is None:
-            raise FileNotFound("no such file")  # a valid link whose file was deleted since
+        if record is None:  # answered like a tampered link: no existence oracle
+            raise InvalidLink("the link's signature does not match")
+        self._links.verify(file_id, record.user_id, link, int(self._now.timestamp()))
         return record
 
     async def delete(self, user_id: str, file_id: str) -> None:
@@ -185,12 +184,13 @@ class FileService:
         """A signed link. Without `expires_in`, the default lifetime rounded up to a whole window, so the
         links in successive responses stay equal for a while (browsers keep caching the image)."""
         now = self._now.timestamp()
+        latest = math.floor(now) + MAX_LINK_SECONDS
         if expires_in is None:
             ttl = self._settings.link_ttl_seconds
             window = min(ttl, 3600)
-            expires = math.ceil((now + ttl) / window) * window
+            expires = min(math.ceil((now + ttl) / window) * window, latest)
         else:
-            expires = math.floor(now) + min(expires_in, MAX_LINK_SECONDS)
+            expires = min(math.floor(now) + expires_in, latest)
         return self._links.sign(file_id, owner_id, expires)
 
     async def collect_garbage(self, *, user_id: str | None = None) -> GarbageReport:
@@ -202,11 +202,19 @@ class FileService:
             select = (await self._db.batch([abandon, files.select_garbage(GARBAGE_BATCH)]))[1]
         else:
             select = await run(self._db, files.select_deleted_objects_of(user_id, GARBAGE_BATCH))
-        keys = [str(row["object_key"]) for row in select.rows]
-        if keys:
-            await self._store.delete(keys)
-            await run(self._db, files.forget_pending(keys))
-        return GarbageReport(objects_deleted=len(keys), more_left=len(keys) == GARBAGE_BATCH)
+        listed = [(str(row["object_key"]), str(row["created_at"])) for row in select.rows]
+        if listed:
+            await self._store.delete([key for key, _ in listed])
+            await run(self._db, files.forget_pending(listed))
+        return GarbageReport(objects_deleted=len(listed), more_left=len(listed) == GARBAGE_BATCH)
+
+    async def remove_objects_of_deleted_user(self, user_id: str) -> None:
+        """Right after an account's deletion, which has already succeeded: a failure here is only
+        logged, and the scheduled clean-up removes what is left."""
+        try:
+            await self.collect_garbage(user_id=user_id)
+        except Exception as exc:
+            get_logger().warning("deleted account's objects left for the clean-up: %s", exc)
 
     async def _reserve(self, record: FileRecord) -> None:
         quota = self._settings.storage_quota_bytes

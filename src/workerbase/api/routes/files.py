@@ -9,16 +9,24 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
-from workerbase.api.deps import ApiKeyServiceDep, AuthDep, NowDep, PageDep, PrincipalDep, get_principal
+from workerbase.api.deps import (
+    ApiKeyServiceDep,
+    AuthDep,
+    FileServiceDep,
+    NowDep,
+    PageDep,
+    PrincipalDep,
+    get_principal,
+)
 from workerbase.api.downloads import (
     INLINE_TYPES,
     ObjectStreamResponse,
     content_headers,
     etag_matches,
     requested_range,
+    sized,
 )
-from workerbase.api.file_urls import FileServiceDep, FileUrls, FileUrlsDep
-from workerbase.config import MULTIPART_OVERHEAD_BYTES
+from workerbase.api.file_urls import FileUrls, FileUrlsDep
 from workerbase.errors import InvalidArgument
 from workerbase.repositories.files import FileRecord
 from workerbase.services.file_links import MAX_LINK_SECONDS, SignedLink
@@ -81,13 +89,12 @@ async def upload_file(
 ) -> FileOut:
     """Multipart (field `file`) or a raw body with `Content-Type` and `?filename=`. The bytes decide the
     type. Two D1 round trips around one R2 put (see FileService.upload)."""
-    max_bytes = service.max_file_bytes
-    declared = request.headers.get("content-length", "")
     content_type = request.headers.get("content-type", "")
     multipart = content_type.lower().startswith("multipart/form-data")
-    envelope = MULTIPART_OVERHEAD_BYTES if multipart else 0
-    if declared.isdigit() and int(declared) > max_bytes + envelope:
-        raise FileTooLarge(max_bytes)  # refused before reading the body
+    declared = request.headers.get("content-length", "")
+    if not multipart and declared.isdigit() and int(declared) > service.max_file_bytes:
+        raise FileTooLarge(service.max_file_bytes)  # refused before reading the body
+    # (Any request over MAX_FILE_BYTES + 64 KiB, multipart or not, is a 413 from the body limit first.)
     if multipart:
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
@@ -127,14 +134,19 @@ async def delete_file(file_id: UUID, principal: PrincipalDep, service: FileServi
 
 @router.post("/{file_id}/links", status_code=status.HTTP_201_CREATED)
 async def create_link(
-    file_id: UUID, body: LinkIn, principal: PrincipalDep, service: FileServiceDep, urls: FileUrlsDep
+    file_id: UUID,
+    principal: PrincipalDep,
+    service: FileServiceDep,
+    urls: FileUrlsDep,
+    body: LinkIn | None = None,
 ) -> LinkOut:
     """A signed URL that serves the content without auth until it expires. One D1 round trip."""
     record = await service.get(principal.user_id, str(file_id))
-    url, link = urls.content(record.user_id, record.id, body.expires_in)
+    url, link = urls.content(record.user_id, record.id, (body or LinkIn()).expires_in)
     return LinkOut(url=url, download_url=f"{url}&download=1", expires_at=link.expires)
 
 
+@router.head("/{file_id}/content", include_in_schema=False)
 @router.get("/{file_id}/content", name="file_content", response_class=Response)
 async def file_content(
     file_id: UUID,
@@ -144,11 +156,12 @@ async def file_content(
     api_keys: ApiKeyServiceDep,
     now: NowDep,
     expires: Annotated[int | None, Query()] = None,
-    signature: Annotated[str | None, Query(max_length=64)] = None,
+    signature: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{43}$")] = None,
     download: Annotated[bool, Query()] = False,
 ) -> Response:
     """The bytes: with a bearer token, or with a signed link's `expires` and `signature` (no auth).
-    `Range` (one range) gives 206, `If-None-Match` 304. One D1 round trip; the R2 body is streamed."""
+    `Range` (one range) gives 206, `If-None-Match` 304; HEAD answers from D1 alone. One D1 round trip;
+    the R2 body is streamed."""
     if signature is not None or expires is not None:
         if signature is None or expires is None:
             raise InvalidArgument("a signed link needs both `expires` and `signature`")
@@ -168,5 +181,7 @@ async def file_content(
     byte_range = requested_range(
         request.headers.get("range"), request.headers.get("if-range"), etag, record.size
     )
-    stream = await service.open_content(record, byte_range)
-    return ObjectStreamResponse(stream, 206 if byte_range is not None else 200, headers)
+    status_code, headers = sized(headers, byte_range, record.size)
+    if request.method == "HEAD":
+        return Response(status_code=status_code, headers=headers)
+    return ObjectStreamResponse(await service.open_content(record, byte_range), status_code, headers)

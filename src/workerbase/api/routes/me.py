@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from workerbase.api.deps import AuthDep, PrincipalDep, SessionPrincipalDep
-from workerbase.api.file_urls import FileServiceDep
+from workerbase.api.deps import AuthDep, FileServiceDep, PrincipalDep, SessionPrincipalDep
 from workerbase.api.schemas import SessionOut, UserOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken
@@ -55,5 +54,5 @@ async def delete_me(principal: SessionPrincipalDep, auth: AuthDep, files: FileSe
     for removal in the same transaction), then removes up to 1,000 of those objects at once (the
     scheduled clean-up does the rest). Two D1 round trips, three and an R2 delete if the user had files."""
     await auth.delete_account(principal.user_id)
-    await files.collect_garbage(user_id=principal.user_id)
+    await files.remove_objects_of_deleted_user(principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
