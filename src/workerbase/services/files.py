@@ -160,9 +160,9 @@ class FileService:
     async def get_by_link(self, file_id: str, link: SignedLink) -> FileRecord:
         """The file a signed link names; 403 if the link is not one we made for it or has expired."""
         row = (await run(self._db, files.select_any(file_id))).first()
-        record = files.file_from_row(row) if row is not None else None
-        if record is None:  # answered like a tampered link: no existence oracle
+        if row is None:  # answered like a tampered link: no existence oracle
             raise InvalidLink("the link's signature does not match")
+        record = files.file_from_row(row)
         self._links.verify(file_id, record.user_id, link, int(self._now.timestamp()))
         return record
 
