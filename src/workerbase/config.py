@@ -69,6 +69,27 @@ class FileSettings:
     link_ttl_seconds: int = 3600
 
 
+MODEL_PROVIDERS = ("openai", "workers-ai")
+DEFAULT_MODELS = {"openai": ("gpt-4o-mini",), "workers-ai": ("@cf/meta/llama-3.1-8b-instruct",)}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    # "openai": any OpenAI-compatible chat/completions endpoint; "workers-ai": the `AI` binding.
+    provider: str = "openai"
+    base_url: str = "https://api.openai.com/v1"
+    api_key: str | None = None
+    # The models clients may ask for; the first is the default.
+    allowed: tuple[str, ...] = DEFAULT_MODELS["openai"]
+    # Longest wait for the first bytes of a reply and between two of its chunks.
+    timeout_seconds: float = 30.0
+    # Messages a user may send per UTC day, by role; roles not listed have no limit.
+    daily_messages: tuple[tuple[str, int], ...] = (("guest", 20), ("user", 50))
+
+    def daily_limit(self, role: str) -> int | None:
+        return dict(self.daily_messages).get(role)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
@@ -76,6 +97,7 @@ class Settings:
     log_level: str = "info"
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     files: FileSettings = FileSettings()
+    models: ModelSettings = ModelSettings()
 
     def body_limit(self, method: str, path: str) -> int:
         """The largest request body a route accepts: uploads follow MAX_FILE_BYTES, the rest
@@ -98,6 +120,7 @@ class Settings:
                 maximum=MAX_REQUEST_BODY_BYTES_CEILING,
             ),
             files=_file_settings(lookup),
+            models=_model_settings(lookup),
             auth=AuthSettings(
                 jwt_secrets=_secrets(lookup, "JWT_SECRETS"),
                 jwt_issuer=_raw(lookup, "JWT_ISSUER") or "workerbase",
@@ -142,6 +165,36 @@ def _file_settings(lookup: EnvLookup) -> FileSettings:
             lookup, "FILE_LINK_TTL_SECONDS", default=defaults.link_ttl_seconds, minimum=60, maximum=604_800
         ),
     )
+
+
+def _model_settings(lookup: EnvLookup) -> ModelSettings:
+    provider = _choice(lookup, "MODEL_PROVIDER", MODEL_PROVIDERS, default="openai")
+    allowed = tuple(m.strip() for m in (_raw(lookup, "MODELS") or "").split(",") if m.strip())
+    defaults = ModelSettings()
+    base_url = _raw(lookup, "MODEL_BASE_URL") or defaults.base_url
+    if not base_url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"MODEL_BASE_URL must be an http(s) URL (got {base_url!r})")
+    return ModelSettings(
+        provider=provider,
+        base_url=base_url,
+        api_key=_raw(lookup, "MODEL_API_KEY"),
+        allowed=allowed or DEFAULT_MODELS[provider],
+        timeout_seconds=_integer(lookup, "MODEL_TIMEOUT_SECONDS", default=30, minimum=1, maximum=600),
+        daily_messages=_role_limits(lookup, "DAILY_MESSAGE_LIMITS") or defaults.daily_messages,
+    )
+
+
+def _role_limits(lookup: EnvLookup, name: str) -> tuple[tuple[str, int], ...]:
+    """`role=count,...`, e.g. `guest=20,user=50`."""
+    limits = []
+    for item in (_raw(lookup, name) or "").split(","):
+        if not item.strip():
+            continue
+        role, _, count = item.partition("=")
+        if not role.strip() or not count.strip().isdigit():
+            raise ConfigurationError(f"{name} must look like guest=20,user=50 (got {item.strip()!r})")
+        limits.append((role.strip(), int(count)))
+    return tuple(limits)
 
 
 def _raw(lookup: EnvLookup, name: str) -> str | None:

@@ -8,10 +8,12 @@ types declared here and raise only `workerbase.errors` exceptions.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 # --- Database (D1) ---------------------------------------------------------------------------------------
 
@@ -139,20 +141,25 @@ class ObjectBody:
     range: tuple[int, int]
 
 
-class ObjectStream(Protocol):
-    """An object's body, read a chunk at a time, for responses that must not hold it in memory whole.
+class BodyStream(Protocol):
+    """A body read a chunk at a time, for responses that must not hold it in memory whole.
 
     `native` is the runtime's own body (a JS ReadableStream on Workers, None locally): an HTTP layer that
     can hand it to the response unread does so, and never calls `chunks()`. Whoever opened the stream
     reads it to the end or calls `aclose()`."""
 
-    info: ObjectInfo
-    range: tuple[int, int]  # (offset, length) of the bytes the stream yields
     native: Any
 
     def chunks(self) -> AsyncIterator[bytes]: ...
 
     async def aclose(self) -> None: ...
+
+
+class ObjectStream(BodyStream, Protocol):
+    """An R2 object's body (or a range of it)."""
+
+    info: ObjectInfo
+    range: tuple[int, int]  # (offset, length) of the bytes the stream yields
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,3 +246,69 @@ class Crypto(Protocol):
     def hmac_sha256(self, key: bytes, message: bytes) -> bytes: ...
 
     def random_bytes(self, n: int) -> bytes: ...
+
+
+# --- Outbound HTTP (the Workers `fetch`; httpx locally) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+class HttpResponseStream(Protocol):
+    """A response whose body is read as it arrives. Read it to the end or `aclose()` it."""
+
+    status: int
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class HttpClient(Protocol):
+    async def open(self, request: HttpRequest) -> HttpResponseStream:
+        """Send the request and return once the status and headers are in; a failure to connect raises
+        BindingUnavailable("HTTP", ...). Timeouts are the caller's (asyncio.wait_for)."""
+        ...
+
+
+# --- Chat models ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModelMessage:
+    role: str  # system | user | assistant
+    content: str
+
+
+class ChatModel(Protocol):
+    """A language model that streams a reply: OpenAI-compatible `chat/completions` over HTTP, or the
+    Workers AI binding. Yields text deltas; raises `workerbase.models.ModelFailed` (or its timeout
+    subclass) when the provider fails, possibly after some text."""
+
+    def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]: ...
+
+
+# --- Durable Object storage ------------------------------------------------------------------------------
+
+
+class DurableStorage(Protocol):
+    """A SQLite-backed Durable Object's own storage (`ctx.storage`): private to one object, strongly
+    consistent, synchronous SQL like the Workers API (nothing can interleave with a statement), D1's SQL
+    limits. Alarms: one per object; `alarm()` is called on the object when it is due."""
+
+    def exec(self, sql: str, *params: SqlParam) -> list[Row]: ...
+
+    def transaction(self, work: Callable[[], T]) -> T:
+        """Run `work` (synchronous: it cannot await) as one transaction: all its writes or none."""
+        ...
+
+    async def set_alarm(self, at: datetime) -> None: ...
+
+    async def get_alarm(self) -> datetime | None: ...
+
+    async def delete_alarm(self) -> None: ...

@@ -74,12 +74,12 @@ class SqliteDatabase:
         try:
             cursor = self._connection.execute(statement.sql, _bound(statement))
             names = [column[0] for column in cursor.description or ()]
-            rows: list[Row] = [dict(zip(names, map(_readable, values), strict=True)) for values in cursor]
+            rows: list[Row] = [dict(zip(names, map(readable, values), strict=True)) for values in cursor]
             # Like D1, count every row changed, including by cascades and triggers.
             changes = self._connection.total_changes - changes_before
             last_row_id = self._connection.execute("SELECT last_insert_rowid()").fetchone()[0]
         except sqlite3.Error as exc:
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
         meta = QueryMeta(changes=changes, last_row_id=last_row_id, rows_read=len(rows), rows_written=changes)
         return QueryResult(rows=rows, meta=meta)
 
@@ -88,7 +88,7 @@ class SqliteDatabase:
 
 
 def _bound(statement: Statement) -> list[SqlValue] | dict[str, SqlValue]:
-    values = [_bindable(param) for param in statement.params]
+    values = [bindable(param) for param in statement.params]
     # Python's sqlite3 wants numbered placeholders (`?1`, as D1 allows) bound by name (deprecated by
     # position since 3.12, an error from 3.14).
     if _NUMBERED_PLACEHOLDER.search(statement.sql):
@@ -96,12 +96,12 @@ def _bound(statement: Statement) -> list[SqlValue] | dict[str, SqlValue]:
     return values
 
 
-def _bindable(value: SqlParam) -> SqlValue:
+def bindable(value: SqlParam) -> SqlValue:
     # bool is an int subclass: both become REAL, as JS numbers and booleans do in D1.
     return float(value) if isinstance(value, int) else value
 
 
-def _readable(value: SqlValue) -> SqlValue:
+def readable(value: SqlValue) -> SqlValue:
     if type(value) is float and value.is_integer() and abs(value) <= d1_rules.MAX_SAFE_INTEGER:
         return int(value)
     if type(value) is int and abs(value) > d1_rules.MAX_SAFE_INTEGER:
@@ -110,7 +110,7 @@ def _readable(value: SqlValue) -> SqlValue:
     return value
 
 
-def _translate(exc: sqlite3.Error) -> WorkerbaseError:
+def translate(exc: sqlite3.Error) -> WorkerbaseError:
     code_name = getattr(exc, "sqlite_errorname", None) or "SQLITE_ERROR"
     if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
         code_name = "SQLITE_ERROR"  # misuse such as two statements in one string

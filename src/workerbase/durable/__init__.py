@@ -1,0 +1,1 @@
+"""Durable Object logic as plain classes over the DurableStorage port."""

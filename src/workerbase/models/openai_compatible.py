@@ -1,0 +1,89 @@
+"""Any OpenAI-compatible `chat/completions` endpoint, streamed: OpenAI, Azure OpenAI (v1 API), OpenRouter,
+Groq, vLLM, Ollama, LLM gateways. Outbound HTTP goes through the HttpClient port (the Workers `fetch`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from workerbase.errors import BindingUnavailable
+from workerbase.models import ModelFailed, ModelTimeout
+from workerbase.models.sse import events
+from workerbase.ports import HttpClient, HttpRequest, ModelMessage
+
+# How much of an error response we read to explain it.
+_ERROR_BODY_BYTES = 4096
+
+
+class OpenAICompatibleModel:
+    def __init__(
+        self, http: HttpClient, base_url: str, api_key: str | None, *, timeout_seconds: float
+    ) -> None:
+        self._http = http
+        self._url = base_url.rstrip("/") + "/chat/completions"
+        self._api_key = api_key
+        self._timeout = timeout_seconds
+
+    async def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]:
+        headers = {"content-type": "application/json", "accept": "text/event-stream"}
+        if self._api_key:
+            headers["authorization"] = f"Bearer {self._api_key}"
+        body = {
+            "model": model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+        }
+        request = HttpRequest("POST", self._url, headers, json.dumps(body).encode())
+        try:
+            response = await asyncio.wait_for(self._http.open(request), self._timeout)
+        except TimeoutError:
+            raise ModelTimeout(f"the model did not answer within {self._timeout:g} s") from None
+        except BindingUnavailable as exc:
+            raise ModelFailed(f"could not reach the model provider ({exc})") from exc
+        try:
+            if response.status >= 400:
+                raise ModelFailed(f"the model provider answered {response.status}: {await _reason(response)}")
+            async for data in events(response.chunks(), self._timeout):
+                if data == "[DONE]":
+                    return
+                delta = _delta(data)
+                if delta:
+                    yield delta
+        except BindingUnavailable as exc:
+            raise ModelFailed(f"the model provider's stream broke off ({exc})") from exc
+        finally:
+            await response.aclose()
+
+
+def _delta(data: str) -> str:
+    try:
+        chunk: Any = json.loads(data)
+    except ValueError:
+        raise ModelFailed("the model provider sent a chunk that is not JSON") from None
+    if not isinstance(chunk, dict):
+        raise ModelFailed("the model provider sent a chunk that is not an object")
+    if "error" in chunk:  # some gateways report failures mid-stream this way
+        raise ModelFailed(f"the model provider failed: {_message_of(chunk['error'])}")
+    choices = chunk.get("choices") or []
+    content = choices[0].get("delta", {}).get("content") if choices and isinstance(choices[0], dict) else None
+    return content if isinstance(content, str) else ""
+
+
+async def _reason(response: Any) -> str:
+    body = b""
+    async for chunk in response.chunks():
+        body += chunk
+        if len(body) >= _ERROR_BODY_BYTES:
+            break
+    try:
+        return _message_of(json.loads(body[:_ERROR_BODY_BYTES]).get("error"))
+    except (ValueError, AttributeError):
+        return body[:200].decode("utf-8", errors="replace") or "no details"
+
+
+def _message_of(error: Any) -> str:
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("code") or "unknown error")[:300]
+    return str(error)[:300]
