@@ -18,6 +18,7 @@ from workerbase.api.routes import (
     documents,
     files,
     health,
+    live,
     me,
     messages,
     votes_search,
@@ -47,4 +48,5 @@ def create_app(platform_factory: PlatformFactory) -> FastAPI:
     app.include_router(votes_search.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(files.router, prefix=API_PREFIX)
+    app.include_router(live.router, prefix=API_PREFIX)
     return app

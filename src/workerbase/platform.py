@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workerbase.config import Settings
+from workerbase.durable.chat_room import ChatRoomClient
 from workerbase.ports import Crypto, Database, KeyValue, ObjectStore
 
 
@@ -22,6 +23,7 @@ class Platform:
     cache: KeyValue
     files: ObjectStore
     crypto: Crypto
+    chat_rooms: ChatRoomClient
 
 
 # Called once per request with the ASGI scope (on Workers the scope carries `env`). May raise

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from workerbase.errors import WorkerbaseError
-from workerbase.ports import ByteRange, ObjectStream
+from workerbase.ports import BodyStream, ByteRange
 
 # The name `bindings/workers/native_body.py` advertises the hand-over under (it cannot import this module).
 NATIVE_BODY_EXTENSION = "workerbase.native_body"
@@ -104,11 +104,16 @@ def sized(headers: Mapping[str, str], byte_range: ByteRange | None, size: int) -
     return 206, {**headers, "Content-Length": str(length), "Content-Range": content_range}
 
 
-class ObjectStreamResponse(Response):
-    """An object's bytes, a chunk at a time (or handed over whole on Workers), under `sized` headers."""
+class StreamResponse(Response):
+    """A body stream's bytes, a chunk at a time, or handed over unread on Workers: R2 objects (under
+    `sized` headers) and the live chat's event streams."""
 
-    def __init__(self, stream: ObjectStream, status_code: int, headers: Mapping[str, str]) -> None:
-        super().__init__(status_code=status_code, headers=headers)
+    def __init__(self, stream: BodyStream, status_code: int, headers: Mapping[str, str]) -> None:
+        # Not Response.__init__: it would declare the length of an empty body. A length comes only from
+        # `headers` (downloads know theirs; event streams have none).
+        self.status_code = status_code
+        self.background = None
+        self.init_headers(headers)
         self._stream = stream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -20,7 +20,7 @@ from workerbase.api.deps import (
 )
 from workerbase.api.downloads import (
     INLINE_TYPES,
-    ObjectStreamResponse,
+    StreamResponse,
     content_headers,
     etag_matches,
     requested_range,
@@ -184,4 +184,4 @@ async def file_content(
     status_code, headers = sized(headers, byte_range, record.size)
     if request.method == "HEAD":
         return Response(status_code=status_code, headers=headers)
-    return ObjectStreamResponse(await service.open_content(record, byte_range), status_code, headers)
+    return StreamResponse(await service.open_content(record, byte_range), status_code, headers)

@@ -82,7 +82,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Anchor = Annotated[str | None, Query(min_length=1, max_length=128)]
 
 
-def _new(message: MessageIn) -> NewMessage:
+def new_message(message: MessageIn) -> NewMessage:
     return NewMessage(
         id=message.id,
         role=message.role,
@@ -105,7 +105,7 @@ async def add_messages(
     batch = body if isinstance(body, list) else [body]
     if not 1 <= len(batch) <= MAX_MESSAGES_PER_POST or len({m.id for m in batch}) != len(batch):
         raise InvalidArgument(f"send 1 to {MAX_MESSAGES_PER_POST} messages with distinct ids")
-    stored, created = await service.add(principal.user_id, chat_id, [_new(m) for m in batch])
+    stored, created = await service.add(principal.user_id, chat_id, [new_message(m) for m in batch])
     if not created:
         response.status_code = status.HTTP_200_OK
     return [MessageOut.resolved(m, urls) for m in stored]

@@ -3,19 +3,29 @@
 d1.sqlite3   the D1 database, migrated from `migrations/` on open
 kv.sqlite3   the KV namespace
 r2/          the R2 bucket
+durable/     Durable Objects, one SQLite file each (durable/chat_room/: the ChatRoom of each chat)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from workerbase.bindings.local.chat_rooms import LocalChatRooms
 from workerbase.bindings.local.crypto import LocalCrypto
 from workerbase.bindings.local.d1 import SqliteDatabase
+from workerbase.bindings.local.durable import LocalDurableNamespace
+from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
 from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.bindings.local.r2 import FileObjectStore
+from workerbase.clock import utc_now
 from workerbase.config import Settings
+from workerbase.durable.chat_room import ChatRoom
+from workerbase.errors import ConfigurationError
+from workerbase.models.openai_compatible import OpenAICompatibleModel
 from workerbase.platform import Platform
+from workerbase.ports import ChatModel, DurableStorage
+from workerbase.services.live_chat import reply_saver
 
 
 def open_local_platform(
@@ -25,11 +35,30 @@ def open_local_platform(
     state_dir.mkdir(parents=True, exist_ok=True)
     db = SqliteDatabase(state_dir / "d1.sqlite3")
     applied = apply_migrations(db.connection, migrations_dir)
+    model = local_model(settings)
+    save_reply = reply_saver(db, utc_now)
+
+    def chat_room(storage: DurableStorage) -> ChatRoom:
+        return ChatRoom(storage, model, save_reply, utc_now)
+
     platform = Platform(
         settings=settings,
         db=db,
         cache=SqliteKeyValue(state_dir / "kv.sqlite3"),
         files=FileObjectStore(state_dir / "r2"),
         crypto=LocalCrypto(),
+        chat_rooms=LocalChatRooms(LocalDurableNamespace(state_dir / "durable" / "chat_room", chat_room)),
     )
     return platform, applied
+
+
+def local_model(settings: Settings) -> ChatModel:
+    models = settings.models
+    if models.provider != "openai":
+        raise ConfigurationError(
+            "MODEL_PROVIDER=workers-ai needs the Workers AI binding: use it under `pywrangler dev` or"
+            " deployed; locally, point MODEL_BASE_URL at an OpenAI-compatible server (e.g. Ollama)"
+        )
+    return OpenAICompatibleModel(
+        HttpxClient(), models.base_url, models.api_key, timeout_seconds=models.timeout_seconds
+    )

@@ -1,0 +1,82 @@
+"""`/v1/chats/{id}/stream`: send a message and get the reply streamed (AI SDK UI message stream), resume
+it, stop it. What `useChat` with `DefaultChatTransport({api})` calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.api.downloads import StreamResponse
+from workerbase.api.routes.chats import ChatServiceDep
+from workerbase.api.routes.messages import MessageIn, new_message
+from workerbase.durable import ui_stream
+from workerbase.errors import InvalidArgument
+from workerbase.services.live_chat import LiveChatService
+
+router = APIRouter(tags=["live chat"])
+
+
+async def get_live_chat(platform: PlatformDep, now: NowDep) -> LiveChatService:
+    return LiveChatService(platform.db, platform.chat_rooms, platform.settings, now)
+
+
+LiveChatDep = Annotated[LiveChatService, Depends(get_live_chat)]
+
+
+class StreamIn(BaseModel):
+    """`message` (the user's new message, what the ai-chatbot sends), or `messages` as `useChat`'s
+    default transport sends them (the whole conversation; the last one is the new message)."""
+
+    model_config = ConfigDict(extra="ignore")  # the transport also sends id, trigger, messageId
+
+    message: MessageIn | None = None
+    messages: list[MessageIn] | None = Field(default=None, min_length=1)
+    model: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/chats/{chat_id}/stream", response_class=Response)
+async def send_and_stream(
+    chat_id: UUID, body: StreamIn, principal: PrincipalDep, live: LiveChatDep
+) -> Response:
+    """Stores the message (creating the chat if new) and streams the reply as Server-Sent Events
+    (`x-vercel-ai-ui-message-stream: v1`). The reply is stored when it ends, also if the client went away.
+    429 past the daily limit, 409 while another reply is being generated. Two D1 round trips, then the
+    chat's room."""
+    message = body.message or (body.messages[-1] if body.messages else None)
+    if message is None:
+        raise InvalidArgument("send `message` (or `messages`, the last being the new one)")
+    model = live.model_for(body.model)
+    stream = await live.send(principal.user_id, principal.role, str(chat_id), new_message(message), model)
+    return StreamResponse(stream, 200, ui_stream.HEADERS)
+
+
+@router.get("/chats/{chat_id}/stream", response_class=Response)
+async def resume_stream(
+    chat_id: UUID,
+    principal: PrincipalDep,
+    chats: ChatServiceDep,
+    platform: PlatformDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The reply being generated, from its first chunk (or chunk `offset`); 204 when none is. One D1
+    round trip (the chat is the caller's), then the room."""
+    await chats.get(principal.user_id, str(chat_id))
+    stream = await platform.chat_rooms.resume(str(chat_id), offset)
+    if stream is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return StreamResponse(stream, 200, ui_stream.HEADERS)
+
+
+@router.post("/chats/{chat_id}/stream/stop", status_code=status.HTTP_204_NO_CONTENT)
+async def stop_stream(
+    chat_id: UUID, principal: PrincipalDep, chats: ChatServiceDep, platform: PlatformDep
+) -> Response:
+    """Stops the reply being generated (the partial reply is stored, marked incomplete); nothing to stop
+    is fine too. One D1 round trip, then the room."""
+    await chats.get(principal.user_id, str(chat_id))
+    await platform.chat_rooms.stop(str(chat_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,27 @@
+"""SQL for the daily message counts (migration 0011)."""
+
+from __future__ import annotations
+
+from workerbase.ports import Statement
+
+# Counts one more message unless the day's limit (?3) is reached: no row changes then.
+_TAKE = (
+    "INSERT INTO daily_message_counts (user_id, day, count) VALUES (?1, ?2, 1)"
+    " ON CONFLICT (user_id, day) DO UPDATE SET count = count + 1 WHERE count < ?3"
+)
+
+
+def take_one(user_id: str, day: str, limit: int) -> Statement:
+    return Statement(_TAKE, [user_id, day, limit])
+
+
+def give_back(user_id: str, day: str) -> Statement:
+    """For a message that was counted but not sent to the model after all."""
+    return Statement(
+        "UPDATE daily_message_counts SET count = count - 1 WHERE user_id = ? AND day = ? AND count > 0",
+        [user_id, day],
+    )
+
+
+def forget_before(day: str) -> Statement:
+    return Statement("DELETE FROM daily_message_counts WHERE day < ?", [day])

@@ -1,0 +1,294 @@
+"""Live chat on the local runtime, over real HTTP, against a fake OpenAI-compatible server that speaks
+the real streaming wire format: replies streamed and stored, client disconnects, resume, stop, upstream
+errors and hangs, the daily limit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.api.conftest import PASSWORD, CountingDatabase
+from tests.api.live_support import FakeOpenAI, read_all, serving, sse_chunks
+from workerbase.config import ModelSettings, Settings
+
+MODELS = ("echo", "gated", "fails", "breaks", "hangs")
+DAILY_LIMIT = 4
+TIMEOUT_SECONDS = 2
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+    yield fake
+    fake.shut_down.set()
+
+
+@pytest.fixture
+async def fake_url(fake: FakeOpenAI) -> AsyncIterator[str]:
+    async with serving(fake) as url:
+        yield f"{url}/v1"
+
+
+@pytest.fixture
+def settings(settings: Settings, fake_url: str) -> Settings:
+    models = ModelSettings(
+        base_url=fake_url,
+        api_key="sk-test",
+        allowed=MODELS,
+        timeout_seconds=TIMEOUT_SECONDS,
+        daily_messages=(("user", DAILY_LIMIT),),
+    )
+    return replace(settings, models=models)
+
+
+@pytest.fixture
+async def live(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+async def ada(live: httpx.AsyncClient) -> dict[str, str]:
+    signup = await live.post("/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD})
+    return {"authorization": f"Bearer {signup.json()['access_token']}"}
+
+
+def user_message(text: str) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "role": "user", "parts": [{"type": "text", "text": text}]}
+
+
+def text_of(chunks: list[Any]) -> str:
+    return "".join(c["delta"] for c in chunks if isinstance(c, dict) and c["type"] == "text-delta")
+
+
+async def messages_of(live: httpx.AsyncClient, who: dict[str, str], chat_id: str) -> list[dict[str, Any]]:
+    page = await live.get(f"/v1/chats/{chat_id}/messages", headers=who)
+    items: list[dict[str, Any]] = page.json()["items"]
+    return items
+
+
+async def eventually_stored(
+    live: httpx.AsyncClient, who: dict[str, str], chat_id: str, count: int
+) -> list[dict[str, Any]]:
+    """The reply is stored when the generation ends, which a client that left does not wait for."""
+    for _ in range(500):
+        items = await messages_of(live, who, chat_id)
+        if len(items) >= count:
+            return items
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} messages never appeared")
+
+
+async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase
+) -> None:
+    chat_id = str(uuid.uuid4())
+    db.round_trips = 0
+    body = {"message": user_message("Say hello"), "model": "echo"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
+        chunks = await read_all(response)
+    assert db.round_trips == 2  # the chat and the count, then the message (the room stores the reply)
+    types = [c if isinstance(c, str) else c["type"] for c in chunks]
+    assert types == ["start", "start-step", "text-start"] + ["text-delta"] * 5 + [
+        "text-end",
+        "finish-step",
+        "finish",
+        "[DONE]",
+    ]
+    assert text_of(chunks) == "Hello there, friend."
+    reply_id = chunks[0]["messageId"]  # type: ignore[index]
+    stored = await messages_of(live, ada, chat_id)
+    assert [(m["role"], m["parts"]) for m in stored] == [
+        ("user", body["message"]["parts"]),  # type: ignore[index]
+        ("assistant", [{"type": "text", "text": "Hello there, friend."}]),
+    ]
+    assert stored[1]["id"] == reply_id
+    assert stored[1]["metadata"] == {"model": "echo", "finishReason": "stop"}
+    # The model got the history, with our key.
+    upstream = fake.requests[-1]
+    assert upstream["path"] == "/v1/chat/completions"
+    assert upstream["headers"][b"authorization"] == b"Bearer sk-test"
+    assert upstream["body"]["stream"] is True
+    assert upstream["body"]["messages"] == [{"role": "user", "content": "Say hello"}]
+    # The next message carries the whole conversation; useChat's default body (`messages`) works too.
+    follow_up = user_message("Again")
+    conversation = {
+        "id": chat_id,
+        "messages": [*stored, follow_up],
+        "trigger": "submit-message",
+        "model": "echo",
+    }
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=conversation, headers=ada) as response:
+        assert text_of(await read_all(response)) == "Hello there, friend."
+    assert [m["content"] for m in fake.requests[-1]["body"]["messages"]] == [
+        "Say hello",
+        "Hello there, friend.",
+        "Again",
+    ]
+
+
+async def test_a_client_that_goes_away_does_not_lose_the_reply(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Tell me"), "model": "gated"}
+    fake.open_gate(2)
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        seen = []
+        async for chunk in sse_chunks(response):
+            seen.append(chunk)
+            if len([c for c in seen if isinstance(c, dict) and c["type"] == "text-delta"]) == 2:
+                break  # the tab closes half-way
+    fake.open_gate(3)
+    stored = await eventually_stored(live, ada, chat_id, 2)
+    assert stored[1]["parts"] == [{"type": "text", "text": "Hello there, friend."}]
+    assert stored[1]["metadata"]["finishReason"] == "stop"
+
+
+async def test_resuming_mid_stream_gets_every_chunk_exactly_once_in_order(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    assert (await live.get(f"/v1/chats/{chat_id}/stream", headers=ada)).status_code == 404  # no such chat
+    body = {"message": user_message("Tell me"), "model": "gated"}
+    fake.open_gate(2)
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as first:
+        original: list[Any] = []
+        async for chunk in sse_chunks(first):
+            original.append(chunk)
+            if len(original) == 5:  # start, start-step, text-start, two deltas
+                break
+    async with (
+        live.stream("GET", f"/v1/chats/{chat_id}/stream", headers=ada) as resumed,
+        live.stream("GET", f"/v1/chats/{chat_id}/stream", params={"offset": 5}, headers=ada) as continued,
+    ):
+        assert resumed.status_code == continued.status_code == 200
+        assert resumed.headers["x-vercel-ai-ui-message-stream"] == "v1"
+        fake.open_gate(3)
+        everything, rest = await asyncio.gather(read_all(resumed), read_all(continued))
+    assert everything[:5] == original
+    assert everything[5:] == rest
+    assert text_of(everything) == "Hello there, friend."
+    assert everything[-1] == "[DONE]"
+    await eventually_stored(live, ada, chat_id, 2)
+    assert (await live.get(f"/v1/chats/{chat_id}/stream", headers=ada)).status_code == 204  # nothing running
+
+
+async def test_stop_keeps_the_partial_reply_marked_incomplete(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Tell me"), "model": "gated"}
+    fake.open_gate(2)
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        chunks: list[Any] = []
+        async for chunk in sse_chunks(response):
+            chunks.append(chunk)
+            if len(chunks) == 5:
+                busy = await live.post(
+                    f"/v1/chats/{chat_id}/stream",
+                    json={"message": user_message("x"), "model": "echo"},
+                    headers=ada,
+                )
+                assert (busy.status_code, busy.json()["code"]) == (409, "generation_running")
+                stopped = await live.post(f"/v1/chats/{chat_id}/stream/stop", headers=ada)
+                assert stopped.status_code == 204
+        assert [c if isinstance(c, str) else c["type"] for c in chunks[5:]] == [
+            "text-end",
+            "abort",
+            "finish-step",
+            "finish",
+            "[DONE]",
+        ]
+    stored = await messages_of(live, ada, chat_id)
+    assert len(stored) == 2  # the refused message was taken back
+    assert stored[1]["parts"] == [{"type": "text", "text": "Hello there"}]
+    assert stored[1]["metadata"] == {"model": "gated", "finishReason": "abort", "incomplete": True}
+    assert (await live.post(f"/v1/chats/{chat_id}/stream/stop", headers=ada)).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("model", "expected_text", "error"),
+    [
+        ("fails", "", "the model provider answered 500: The server had an error"),
+        ("breaks", "Hello there", "the model provider failed: upstream overloaded"),
+        ("hangs", "", f"the model sent nothing for {TIMEOUT_SECONDS} s"),
+    ],
+)
+async def test_upstream_failures_end_the_stream_with_an_error_and_an_incomplete_reply(
+    live: httpx.AsyncClient, ada: dict[str, str], model: str, expected_text: str, error: str
+) -> None:
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Tell me"), "model": model}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        assert response.status_code == 200  # the stream had begun: failures arrive as chunks
+        chunks = await read_all(response)
+    errors = [c for c in chunks if isinstance(c, dict) and c["type"] == "error"]
+    assert errors == [{"type": "error", "errorText": error}]
+    assert chunks[-2:] == [{"type": "finish"}, "[DONE]"]
+    stored = await messages_of(live, ada, chat_id)
+    assert stored[1]["parts"] == [{"type": "text", "text": expected_text}]
+    assert stored[1]["metadata"] == {
+        "model": model,
+        "finishReason": "error",
+        "incomplete": True,
+        "error": error,
+    }
+
+
+async def test_the_daily_limit_counts_messages_and_changes_nothing_when_reached(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    for n in range(DAILY_LIMIT):
+        async with live.stream(
+            "POST",
+            f"/v1/chats/{chat_id}/stream",
+            json={"message": user_message(f"m{n}"), "model": "echo"},
+            headers=ada,
+        ) as response:
+            await read_all(response)
+    other_chat = str(uuid.uuid4())
+    refused = await live.post(
+        f"/v1/chats/{other_chat}/stream",
+        json={"message": user_message("one more"), "model": "echo"},
+        headers=ada,
+    )
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "daily_message_limit"
+    assert refused.json()["limit"] == DAILY_LIMIT
+    assert 0 < int(refused.headers["retry-after"]) <= 86_400
+    assert len(fake.requests) == DAILY_LIMIT
+    assert (await live.get(f"/v1/chats/{other_chat}", headers=ada)).status_code == 404  # not even the chat
+    assert len(await messages_of(live, ada, chat_id)) == 2 * DAILY_LIMIT
+
+
+async def test_bad_requests_are_refused_before_anything_happens(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    cases = [
+        {"message": user_message("x"), "model": "gpt-unknown"},
+        {"message": {**user_message("x"), "role": "assistant"}},
+        {},
+        {"message": {"id": "m", "role": "user", "parts": []}},
+    ]
+    for body in cases:
+        response = await live.post(f"/v1/chats/{chat_id}/stream", json=body, headers=ada)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert fake.requests == []
+    assert (await live.get(f"/v1/chats/{chat_id}", headers=ada)).status_code == 404
+    assert (
+        await live.post(f"/v1/chats/{chat_id}/stream", json={"message": user_message("x")})
+    ).status_code == 401
