@@ -5,6 +5,7 @@ errors and hangs, the daily limit."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -16,7 +17,9 @@ from fastapi import FastAPI
 
 from tests.api.conftest import PASSWORD, CountingDatabase
 from tests.api.live_support import FakeOpenAI, read_all, serving, sse_chunks
+from tests.node import find_node
 from workerbase.config import ModelSettings, Settings
+from workerbase.local import PROJECT_ROOT
 
 MODELS = ("echo", "gated", "fails", "breaks", "hangs")
 DAILY_LIMIT = 4
@@ -292,3 +295,35 @@ async def test_bad_requests_are_refused_before_anything_happens(
     assert (
         await live.post(f"/v1/chats/{chat_id}/stream", json={"message": user_message("x")})
     ).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "error"),
+    [
+        ("echo", "Hello there, friend.", None),
+        ("breaks", "Hello there", "the model provider failed: upstream overloaded"),
+    ],
+)
+async def test_the_ai_sdk_reads_our_stream(
+    live: httpx.AsyncClient, ada: dict[str, str], model: str, text: str, error: str | None
+) -> None:
+    """`readUIMessageStream` from the npm `ai` package (what `useChat` runs) parses our bytes."""
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Hi"), "model": model}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        raw = b"".join([chunk async for chunk in response.aiter_bytes()])
+    reader = await asyncio.create_subprocess_exec(
+        find_node(),
+        str(PROJECT_ROOT / "tests" / "api" / "read_ui_message_stream.mjs"),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+    )
+    output, _ = await reader.communicate(raw)
+    assert reader.returncode == 0
+    parsed = json.loads(output)
+    assert parsed["error"] == error
+    message = parsed["message"]
+    reply_id = (await messages_of(live, ada, chat_id))[1]["id"]
+    assert (message["id"], message["role"]) == (reply_id, "assistant")
+    assert next(p for p in message["parts"] if p["type"] == "text")["text"] == text

