@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workerbase.config import Settings
-from workerbase.durable.chat_room import ChatRoomClient
+from workerbase.durable.generation import ChatRoomClient
 from workerbase.ports import Crypto, Database, KeyValue, ObjectStore
 
 

@@ -312,3 +312,15 @@ class DurableStorage(Protocol):
     async def get_alarm(self) -> datetime | None: ...
 
     async def delete_alarm(self) -> None: ...
+
+
+class RoomSocket(Protocol):
+    """One accepted WebSocket of a Durable Object. `send` is synchronous, as in workerd."""
+
+    def send(self, text: str) -> None: ...
+
+
+class RoomSockets(Protocol):
+    """A Durable Object's open WebSockets (on Workers `ctx.getWebSockets()`: they survive hibernation)."""
+
+    def all(self) -> Sequence[RoomSocket]: ...

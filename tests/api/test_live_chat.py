@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 from fastapi import FastAPI
 
 from tests.api.conftest import PASSWORD, CountingDatabase
@@ -327,3 +328,72 @@ async def test_the_ai_sdk_reads_our_stream(
     reply_id = (await messages_of(live, ada, chat_id))[1]["id"]
     assert (message["id"], message["role"]) == (reply_id, "assistant")
     assert next(p for p in message["parts"] if p["type"] == "text")["text"] == text
+
+
+async def ticket_url(live: httpx.AsyncClient, who: dict[str, str], chat_id: str) -> str:
+    issued = await live.post(f"/v1/chats/{chat_id}/ws-ticket", headers=who)
+    assert issued.status_code == 201, issued.text
+    url: str = issued.json()["url"]
+    return url
+
+
+async def frames_until_finish(socket: Any) -> list[dict[str, Any]]:
+    frames = []
+    while True:
+        frame = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        frames.append(frame)
+        if frame["type"] == "chunk" and frame["data"]["type"] == "finish":
+            return frames
+
+
+async def test_every_tab_sees_the_same_events_in_order_and_a_reconnect_catches_up(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat = (await live.post("/v1/chats", json={"title": "Live"}, headers=ada)).json()
+    first_url, second_url = [await ticket_url(live, ada, chat["id"]) for _ in range(2)]
+    assert first_url.startswith("ws://")
+    async with websockets.connect(first_url) as first, websockets.connect(second_url) as second:
+        body = {"message": user_message("Hi all"), "model": "echo"}
+        async with live.stream("POST", f"/v1/chats/{chat['id']}/stream", json=body, headers=ada) as response:
+            streamed = [c for c in await read_all(response) if isinstance(c, dict)]
+        seen_first, seen_second = await asyncio.gather(
+            frames_until_finish(first), frames_until_finish(second)
+        )
+    assert seen_first == seen_second
+    assert [f["seq"] for f in seen_first] == sorted({f["seq"] for f in seen_first})
+    assert seen_first[0]["type"] == "message"
+    assert seen_first[0]["data"]["parts"] == body["message"]["parts"]  # type: ignore[index]
+    assert [f["data"] for f in seen_first[1:]] == streamed  # the reply's chunks, as the SSE reader got them
+
+    # A tab that was away since the user's message gets everything after it, then what comes next.
+    async with websockets.connect(
+        f"{await ticket_url(live, ada, chat['id'])}&after={seen_first[0]['seq']}"
+    ) as back:
+        assert await frames_until_finish(back) == seen_first[1:]
+        await live.patch(f"/v1/chats/{chat['id']}", json={"title": "Renamed"}, headers=ada)
+        update = json.loads(await asyncio.wait_for(back.recv(), 5))
+        assert (update["type"], update["data"]["title"], update["seq"]) == (
+            "chat",
+            "Renamed",
+            seen_first[-1]["seq"] + 1,
+        )
+        await back.send("ping")
+        assert json.loads(await asyncio.wait_for(back.recv(), 5)) == {"type": "pong"}
+
+
+async def test_websocket_tickets_are_single_use_short_lived_and_per_chat(
+    live: httpx.AsyncClient, ada: dict[str, str], clock: Any
+) -> None:
+    chat = (await live.post("/v1/chats", json={}, headers=ada)).json()
+    other = (await live.post("/v1/chats", json={}, headers=ada)).json()
+    url = await ticket_url(live, ada, chat["id"])
+    async with websockets.connect(url):
+        pass
+    for refused in (url, url.replace(chat["id"], other["id"]), url.replace("ticket=", "ticket=x")):
+        with pytest.raises(websockets.InvalidStatus) as failure:
+            async with websockets.connect(refused):
+                pass
+        assert failure.value.response.status_code == 403
+    bob = await live.post("/v1/auth/signup", json={"email": "bob@example.com", "password": PASSWORD})
+    bobs = {"authorization": f"Bearer {bob.json()['access_token']}"}
+    assert (await live.post(f"/v1/chats/{chat['id']}/ws-ticket", headers=bobs)).status_code == 404

@@ -33,6 +33,8 @@ class RequestContextMiddleware:
         self.platform_factory = platform_factory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # the routes need the platform; there is no body to limit
+            scope.setdefault("state", {})["platform"] = self.platform_factory(scope)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -13,7 +13,7 @@ from typing import Any
 
 from workerbase.clock import iso
 from workerbase.config import Settings
-from workerbase.durable.chat_room import ChatRoomClient, GenerationJob, GenerationRunning, Outcome, SaveReply
+from workerbase.durable.generation import ChatRoomClient, GenerationJob, GenerationRunning, Outcome, SaveReply
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.ports import BodyStream, Database, ModelMessage
 from workerbase.repositories import chats, daily_counts, messages
@@ -105,8 +105,17 @@ class LiveChatService:
             model=model,
             history=[ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
         )
+        sent = history[-1]  # the newest: the message just stored (or found, on a retry)
+        announced = {
+            "id": sent.id,
+            "role": sent.role,
+            "parts": sent.parts,
+            "metadata": sent.metadata,
+            "created_at": sent.created_at,
+            "updated_at": sent.updated_at,
+        }
         try:
-            return await self._rooms.start(job)
+            return await self._rooms.start(job, announced)
         except GenerationRunning:
             # Not sent after all: take the message back (if this request added it) and the count.
             statements = [daily_counts.give_back(user_id, day)] if limit is not None else []

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import NowDep, PageDep, PlatformDep, PrincipalDep
+from workerbase.api.live_events import LiveEventsDep
 from workerbase.api.schemas import Metadata, RecordOut
 from workerbase.services.chats import ChatService
 
@@ -100,16 +101,23 @@ async def get_chat(chat_id: str, principal: PrincipalDep, service: ChatServiceDe
 
 @router.patch("/chats/{chat_id}")
 async def update_chat(
-    chat_id: str, body: ChatPatch, principal: PrincipalDep, service: ChatServiceDep
+    chat_id: str, body: ChatPatch, principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
 ) -> ChatOut:
-    """One D1 round trip; only the fields sent change."""
-    return ChatOut.of(await service.update(principal.user_id, chat_id, **body.model_dump(exclude_none=True)))
+    """One D1 round trip; only the fields sent change. Open tabs get a `chat` event."""
+    updated = ChatOut.of(
+        await service.update(principal.user_id, chat_id, **body.model_dump(exclude_none=True))
+    )
+    await events.publish(chat_id, "chat", updated.model_dump(mode="json"))
+    return updated
 
 
 @router.delete("/chats/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_chat(chat_id: str, principal: PrincipalDep, service: ChatServiceDep) -> Response:
-    """One D1 round trip."""
+async def delete_chat(
+    chat_id: str, principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
+) -> Response:
+    """One D1 round trip. Open tabs get a `chat-deleted` event."""
     await service.delete(principal.user_id, chat_id)
+    await events.publish(chat_id, "chat-deleted", {"id": chat_id})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

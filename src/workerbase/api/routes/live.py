@@ -6,16 +6,19 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
 from workerbase.api.downloads import StreamResponse
 from workerbase.api.routes.chats import ChatServiceDep
 from workerbase.api.routes.messages import MessageIn, new_message
+from workerbase.clock import utc_now
 from workerbase.durable import ui_stream
 from workerbase.errors import InvalidArgument
+from workerbase.platform import Platform
 from workerbase.services.live_chat import LiveChatService
+from workerbase.services.ws_tickets import InvalidTicket, TicketSigner
 
 router = APIRouter(tags=["live chat"])
 
@@ -80,3 +83,49 @@ async def stop_stream(
     await chats.get(principal.user_id, str(chat_id))
     await platform.chat_rooms.stop(str(chat_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    expires_at: int = Field(description="Unix seconds; the ticket opens one connection before then.")
+    url: str = Field(description="The WebSocket URL with the ticket; add `&after=<seq>` to catch up.")
+
+
+@router.post("/chats/{chat_id}/ws-ticket", status_code=status.HTTP_201_CREATED)
+async def websocket_ticket(
+    chat_id: UUID,
+    request: Request,
+    principal: PrincipalDep,
+    chats: ChatServiceDep,
+    platform: PlatformDep,
+    now: NowDep,
+) -> TicketOut:
+    """A ticket for one WebSocket connection to the chat, valid 60 s: browsers cannot send
+    headers on a WebSocket, and a long-lived token must not go into a URL. One D1 round trip."""
+    await chats.get(principal.user_id, str(chat_id))
+    text, ticket = _tickets(platform).issue(str(chat_id), principal.user_id, int(now.timestamp()))
+    url = str(request.url_for("chat_socket", chat_id=str(chat_id))).replace("http", "ws", 1)
+    return TicketOut(ticket=text, expires_at=ticket.expires, url=f"{url}?ticket={text}")
+
+
+@router.websocket("/chats/{chat_id}/ws", name="chat_socket")
+async def chat_socket(
+    websocket: WebSocket,
+    chat_id: UUID,
+    ticket: Annotated[str, Query(max_length=512)],
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> None:
+    """Every change of the chat, in order, each with its `seq`: `{"seq", "type": "message" | "chunk" |
+    "chat", "data"}` (a reply's chunks are UI message stream chunks). Reconnect with `after=<last seq>`
+    to get what was missed; `{"type": "gap"}` means more was missed than the room keeps: reload the chat."""
+    platform: Platform = websocket.scope["state"]["platform"]
+    now = int(utc_now().timestamp())
+    try:
+        claims = _tickets(platform).verify(ticket, str(chat_id), now)
+        await platform.chat_rooms.join(claims, websocket, after)
+    except InvalidTicket:
+        await websocket.close(code=1008)  # before the handshake completes: the client sees a 403
+
+
+def _tickets(platform: Platform) -> TicketSigner:
+    return TicketSigner(platform.crypto, platform.settings.auth.jwt_secrets)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
 from workerbase.api.file_urls import FileUrls, FileUrlsDep
+from workerbase.api.live_events import LiveEventsDep
 from workerbase.api.schemas import Metadata, RecordOut, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
@@ -99,6 +100,7 @@ async def add_messages(
     principal: PrincipalDep,
     service: MessageServiceDep,
     urls: FileUrlsDep,
+    events: LiveEventsDep,
 ) -> list[MessageOut]:
     """One D1 round trip, all or nothing. 200 when every message was already there (a retry); 409
     `message_id_conflict` when an id exists with different content."""
@@ -108,7 +110,11 @@ async def add_messages(
     stored, created = await service.add(principal.user_id, chat_id, [new_message(m) for m in batch])
     if not created:
         response.status_code = status.HTTP_200_OK
-    return [MessageOut.resolved(m, urls) for m in stored]
+    out = [MessageOut.resolved(m, urls) for m in stored]
+    if created:
+        for message in out:
+            await events.publish(chat_id, "message", message.model_dump(mode="json"))
+    return out
 
 
 @router.get("/chats/{chat_id}/messages")
@@ -165,21 +171,25 @@ async def update_message(
     principal: PrincipalDep,
     service: MessageServiceDep,
     urls: FileUrlsDep,
+    events: LiveEventsDep,
 ) -> MessageOut:
-    """One D1 round trip; the search index follows."""
+    """One D1 round trip; the search index follows. Open tabs get a `message` event."""
     parts = None if body.parts is None else [part.model_dump(mode="json") for part in body.parts]
     updated = await service.update(
         principal.user_id, chat_id, message_id, parts=parts, metadata=body.metadata
     )
-    return MessageOut.resolved(updated, urls)
+    out = MessageOut.resolved(updated, urls)
+    await events.publish(chat_id, "message", out.model_dump(mode="json"))
+    return out
 
 
 @router.delete("/chats/{chat_id}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_message(
-    chat_id: str, message_id: str, principal: PrincipalDep, service: MessageServiceDep
+    chat_id: str, message_id: str, principal: PrincipalDep, service: MessageServiceDep, events: LiveEventsDep
 ) -> Response:
-    """One D1 round trip."""
+    """One D1 round trip. Open tabs get a `messages-deleted` event."""
     await service.delete(principal.user_id, chat_id, message_id)
+    await events.publish(chat_id, "messages-deleted", {"ids": [message_id]})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -188,10 +198,13 @@ async def delete_messages_after(
     chat_id: str,
     principal: PrincipalDep,
     service: MessageServiceDep,
+    events: LiveEventsDep,
     after: Annotated[
         str, Query(min_length=1, max_length=128, description="Keep this message; drop the rest.")
     ],
 ) -> Response:
-    """Removes the messages after `after` (edit and regenerate). One D1 round trip."""
+    """Removes the messages after `after` (edit and regenerate). One D1 round trip. Open tabs get a
+    `messages-deleted` event."""
     await service.delete_after(principal.user_id, chat_id, after)
+    await events.publish(chat_id, "messages-deleted", {"after": after})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,21 +1,39 @@
-"""The local runtime's way to its in-process ChatRoom objects (one per chat)."""
+"""The local runtime's ChatRoom objects: in-process Durable Objects (one per chat) with their WebSockets
+served by the local server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from workerbase.bindings.local.durable import LocalDurableNamespace
 from workerbase.durable import ui_stream
-from workerbase.durable.chat_room import ChatRoom, GenerationJob
+from workerbase.durable.chat_room import ChatRoom
+from workerbase.durable.generation import GenerationJob, SaveReply
+from workerbase.ports import ChatModel, DurableStorage, RoomSocket
+from workerbase.services.ws_tickets import InvalidTicket, Ticket
 
 
 class LocalChatRooms:
-    def __init__(self, rooms: LocalDurableNamespace[ChatRoom]) -> None:
-        self.rooms = rooms
+    def __init__(
+        self, root: Path, model: ChatModel, save_reply: SaveReply, now: Callable[[], datetime]
+    ) -> None:
+        self._sockets: dict[str, _Sockets] = {}
 
-    async def start(self, job: GenerationJob) -> _SseStream:
+        def build(name: str, storage: DurableStorage) -> ChatRoom:
+            return ChatRoom(storage, self._sockets.setdefault(name, _Sockets()), model, save_reply, now)
+
+        self.rooms = LocalDurableNamespace(root, build, now)
+
+    async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> _SseStream:
         room = self.rooms.get(job.chat_id)
-        await room.start(job)
+        await room.start(job, user_message)
         return _SseStream(ui_stream.encode(room.read(0)))
 
     async def resume(self, chat_id: str, offset: int) -> _SseStream | None:
@@ -26,6 +44,54 @@ class LocalChatRooms:
 
     async def stop(self, chat_id: str) -> bool:
         return await self.rooms.get(chat_id).stop()
+
+    async def publish(self, chat_id: str, kind: str, data: dict[str, Any]) -> None:
+        self.rooms.get(chat_id).publish(kind, data)
+
+    async def join(self, ticket: Ticket, websocket: WebSocket, after: int) -> None:
+        """Serve one tab's WebSocket until it closes: what the room sends, in order."""
+        room = self.rooms.get(ticket.chat_id)
+        if not room.admit(ticket.nonce, ticket.expires):
+            raise InvalidTicket("the ticket was used already")
+        await websocket.accept()
+        socket = _Socket()
+        sockets = self._sockets[ticket.chat_id]
+        sockets.members.add(socket)
+        room.replay(socket, after)
+        writer = asyncio.ensure_future(socket.pump(websocket))
+        try:
+            while True:  # clients only ping; anything else is ignored
+                if await websocket.receive_text() == "ping":
+                    socket.send('{"type":"pong"}')
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sockets.members.discard(socket)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+
+class _Sockets:
+    def __init__(self) -> None:
+        self.members: set[_Socket] = set()
+
+    def all(self) -> list[RoomSocket]:
+        return list(self.members)
+
+
+class _Socket:
+    """`send` is synchronous (as in workerd): frames queue here, in order, for the socket's writer."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def send(self, text: str) -> None:
+        self._queue.put_nowait(text)
+
+    async def pump(self, websocket: WebSocket) -> None:
+        while True:
+            await websocket.send_text(await self._queue.get())
 
 
 class _SseStream:

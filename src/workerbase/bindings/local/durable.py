@@ -94,7 +94,7 @@ class LocalDurableNamespace(Generic[DurableObjectT]):
     def __init__(
         self,
         root: Path,
-        build: Callable[[DurableStorage], DurableObjectT],
+        build: Callable[[str, DurableStorage], DurableObjectT],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._root = root
@@ -108,7 +108,7 @@ class LocalDurableNamespace(Generic[DurableObjectT]):
         if name not in self._objects:
             path = self._root / f"{hashlib.sha256(name.encode()).hexdigest()}.sqlite3"
             storage = SqliteDurableStorage(path, name, lambda at: self._schedule(name, at))
-            self._objects[name] = (self._build(storage), storage)
+            self._objects[name] = (self._build(name, storage), storage)
         return self._objects[name][0]
 
     async def run_due_alarms(self) -> int:

@@ -13,18 +13,16 @@ from pathlib import Path
 from workerbase.bindings.local.chat_rooms import LocalChatRooms
 from workerbase.bindings.local.crypto import LocalCrypto
 from workerbase.bindings.local.d1 import SqliteDatabase
-from workerbase.bindings.local.durable import LocalDurableNamespace
 from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
 from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.bindings.local.r2 import FileObjectStore
 from workerbase.clock import utc_now
 from workerbase.config import Settings
-from workerbase.durable.chat_room import ChatRoom
 from workerbase.errors import ConfigurationError
 from workerbase.models.openai_compatible import OpenAICompatibleModel
 from workerbase.platform import Platform
-from workerbase.ports import ChatModel, DurableStorage
+from workerbase.ports import ChatModel
 from workerbase.services.live_chat import reply_saver
 
 
@@ -35,19 +33,15 @@ def open_local_platform(
     state_dir.mkdir(parents=True, exist_ok=True)
     db = SqliteDatabase(state_dir / "d1.sqlite3")
     applied = apply_migrations(db.connection, migrations_dir)
-    model = local_model(settings)
-    save_reply = reply_saver(db, utc_now)
-
-    def chat_room(storage: DurableStorage) -> ChatRoom:
-        return ChatRoom(storage, model, save_reply, utc_now)
-
     platform = Platform(
         settings=settings,
         db=db,
         cache=SqliteKeyValue(state_dir / "kv.sqlite3"),
         files=FileObjectStore(state_dir / "r2"),
         crypto=LocalCrypto(),
-        chat_rooms=LocalChatRooms(LocalDurableNamespace(state_dir / "durable" / "chat_room", chat_room)),
+        chat_rooms=LocalChatRooms(
+            state_dir / "durable" / "chat_room", local_model(settings), reply_saver(db, utc_now), utc_now
+        ),
     )
     return platform, applied
 
