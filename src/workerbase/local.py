@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from workerbase.bindings.local.chat_rooms import LocalChatRooms
 from workerbase.clock import utc_now
 from workerbase.errors import ConfigurationError
 from workerbase.logs import get_logger
@@ -110,6 +111,8 @@ async def serve_with_maintenance(server: Any, platform: Platform) -> None:
         while True:
             try:
                 await run_maintenance(platform, utc_now())
+                if isinstance(platform.chat_rooms, LocalChatRooms):  # alarms due while the server was down
+                    await platform.chat_rooms.rooms.run_due_alarms()
             except Exception:
                 get_logger().exception("maintenance failed; trying again later")
             await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)

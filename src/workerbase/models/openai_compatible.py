@@ -48,7 +48,7 @@ class OpenAICompatibleModel:
             async for data in events(response.chunks(), self._timeout):
                 if data == "[DONE]":
                     return
-                delta = _delta(data)
+                delta = text_of_event(data)
                 if delta:
                     yield delta
         except BindingUnavailable as exc:
@@ -57,15 +57,20 @@ class OpenAICompatibleModel:
             await response.aclose()
 
 
-def _delta(data: str) -> str:
+def text_of_event(data: str) -> str:
+    """The text an event of a streamed chat completion adds: `choices[0].delta.content` (OpenAI and
+    compatibles, newer Workers AI models) or `response` (Workers AI). Errors sent in the stream (some
+    gateways do) raise ModelFailed."""
     try:
         chunk: Any = json.loads(data)
     except ValueError:
         raise ModelFailed("the model provider sent a chunk that is not JSON") from None
     if not isinstance(chunk, dict):
         raise ModelFailed("the model provider sent a chunk that is not an object")
-    if "error" in chunk:  # some gateways report failures mid-stream this way
+    if "error" in chunk:
         raise ModelFailed(f"the model provider failed: {_message_of(chunk['error'])}")
+    if isinstance(chunk.get("response"), str):
+        return str(chunk["response"])
     choices = chunk.get("choices") or []
     content = choices[0].get("delta", {}).get("content") if choices and isinstance(choices[0], dict) else None
     return content if isinstance(content, str) else ""

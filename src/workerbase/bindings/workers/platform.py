@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from workerbase.bindings.workers.chat_rooms import WorkersChatRooms
 from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.d1 import WorkersDatabase
 from workerbase.bindings.workers.kv import WorkersKeyValue
@@ -25,4 +26,5 @@ def platform_from_env(env: Any) -> Platform:
         cache=WorkersKeyValue(env.CACHE),
         files=WorkersObjectStore(env.FILES),
         crypto=WorkersCrypto(),
+        chat_rooms=WorkersChatRooms(env.CHAT_ROOM),
     )

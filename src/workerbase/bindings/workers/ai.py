@@ -1,0 +1,49 @@
+"""The Workers AI binding (`AI`) as a ChatModel: `env.AI.run(model, {messages, stream: true})` answers a
+ReadableStream of Server-Sent Events, `{"response": "..."}` per event from most models and the OpenAI
+shape (`choices[0].delta.content`) from newer ones, then `[DONE]`. There is no local simulator (Miniflare
+proxies AI to Cloudflare): tests feed this the documented wire format."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from js import Object
+from pyodide.ffi import JsException, to_js
+
+from workerbase.bindings.workers.streams import JsBodyStream
+from workerbase.errors import BindingUnavailable
+from workerbase.models import ModelFailed, ModelTimeout
+from workerbase.models.openai_compatible import text_of_event
+from workerbase.models.sse import events
+from workerbase.ports import ModelMessage
+
+
+class WorkersAiModel:
+    def __init__(self, binding: Any, *, timeout_seconds: float) -> None:
+        self._ai = getattr(binding, "_binding", binding)  # the raw binding: we convert arguments ourselves
+        self._timeout = timeout_seconds
+
+    async def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]:
+        inputs = {"messages": [{"role": m.role, "content": m.content} for m in messages], "stream": True}
+        try:
+            native = await asyncio.wait_for(
+                self._ai.run(model, to_js(inputs, dict_converter=Object.fromEntries)), self._timeout
+            )
+        except TimeoutError:
+            raise ModelTimeout(f"Workers AI did not answer within {self._timeout:g} s") from None
+        except JsException as exc:
+            raise ModelFailed(f"Workers AI refused the request: {exc}") from exc
+        stream = JsBodyStream(native, "AI")
+        try:
+            async for data in events(stream.chunks(), self._timeout):
+                if data == "[DONE]":
+                    return
+                text = text_of_event(data)
+                if text:
+                    yield text
+        except BindingUnavailable as exc:
+            raise ModelFailed(f"the Workers AI stream broke off ({exc})") from exc
+        finally:
+            await stream.aclose()

@@ -1,0 +1,114 @@
+"""The ChatRoom Durable Object on Workers (SQLite-backed, hibernatable WebSockets): a thin shell around
+`workerbase.durable.chat_room.ChatRoom`. The Worker talks to it over `fetch` with the small protocol of
+`bindings/workers/chat_rooms.py` (start, resume, stop, publish, ws); `src/entry.py` exports the class."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from js import WebSocketPair
+from workers import DurableObject, Response
+
+from workerbase.bindings.workers.ai import WorkersAiModel
+from workerbase.bindings.workers.durable import WorkersDurableStorage
+from workerbase.bindings.workers.http import WorkersHttpClient
+from workerbase.bindings.workers.platform import platform_from_env
+from workerbase.bindings.workers.streams import js_stream_of
+from workerbase.clock import utc_now
+from workerbase.config import Settings
+from workerbase.durable import ui_stream
+from workerbase.durable.chat_room import ChatRoom
+from workerbase.durable.generation import GenerationJob, GenerationRunning
+from workerbase.models.openai_compatible import OpenAICompatibleModel
+from workerbase.ports import ChatModel, RoomSocket
+from workerbase.services.live_chat import reply_saver
+
+
+class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
+    def __init__(self, ctx: Any, env: Any) -> None:
+        super().__init__(ctx, env)
+        platform = platform_from_env(env)
+        self.room = ChatRoom(
+            WorkersDurableStorage(ctx.storage),
+            _HibernatableSockets(ctx),
+            workers_model(platform.settings, env),
+            reply_saver(platform.db, utc_now),
+            utc_now,
+        )
+
+    async def fetch(self, request: Any) -> Response:
+        url = urlparse(str(request.url))
+        query = {name: values[0] for name, values in parse_qs(url.query).items()}
+        operation = url.path.strip("/")
+        if operation == "start":
+            body = json.loads(await request.text())
+            try:
+                await self.room.start(GenerationJob.from_json(body["job"]), body["message"])
+            except GenerationRunning as exc:
+                return Response(json.dumps({"code": exc.code, "detail": str(exc)}), status=409)
+            return _sse(self.room.read(0))
+        if operation == "resume":
+            if not await self.room.generating():
+                return Response(None, status=204)
+            return _sse(self.room.read(int(query.get("offset", "0"))))
+        if operation == "stop":
+            return Response(json.dumps({"stopped": await self.room.stop()}))
+        if operation == "publish":
+            body = json.loads(await request.text())
+            self.room.publish(body["kind"], body["data"])
+            return Response(None, status=204)
+        if operation == "ws":
+            return self._accept_socket(query)
+        return Response(None, status=404)
+
+    def _accept_socket(self, query: dict[str, str]) -> Response:
+        """The Worker verified the ticket's signature; the room checks it was not used before."""
+        if not self.room.admit(query["nonce"], int(query["expires"])):
+            return Response(json.dumps({"code": "invalid_ticket"}), status=403)
+        client, server = WebSocketPair.new().object_values()
+        self.ctx.acceptWebSocket(server)  # hibernatable: it survives the object sleeping between events
+        self.room.replay(_JsSocket(server), int(query.get("after", "0")))
+        return Response(None, status=101, web_socket=client)
+
+    async def webSocketMessage(self, ws: Any, message: Any) -> None:
+        if message == "ping":  # clients only ping; anything else is ignored
+            ws.send('{"type":"pong"}')
+
+    async def webSocketClose(self, ws: Any, code: int, reason: str, was_clean: bool) -> None:
+        with contextlib.suppress(Exception):  # already closed: nothing to complete
+            ws.close(code, reason)  # completes the closing handshake
+
+    async def alarm(self, alarm_info: Any = None) -> None:
+        await self.room.alarm()
+
+
+def workers_model(settings: Settings, env: Any) -> ChatModel:
+    models = settings.models
+    if models.provider == "workers-ai":
+        return WorkersAiModel(env.AI, timeout_seconds=models.timeout_seconds)
+    return OpenAICompatibleModel(
+        WorkersHttpClient(), models.base_url, models.api_key, timeout_seconds=models.timeout_seconds
+    )
+
+
+def _sse(chunks: Any) -> Response:
+    return Response(js_stream_of(ui_stream.encode(chunks)), headers=ui_stream.HEADERS)
+
+
+class _JsSocket:
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    def send(self, text: str) -> None:
+        self._ws.send(text)
+
+
+class _HibernatableSockets:
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+
+    def all(self) -> list[RoomSocket]:
+        return [_JsSocket(ws) for ws in self._ctx.getWebSockets()]
