@@ -13,7 +13,7 @@ from typing import Any
 
 from workerbase.clock import iso
 from workerbase.config import Settings
-from workerbase.durable.generation import ChatRoomClient, GenerationJob, GenerationRunning, Outcome, SaveReply
+from workerbase.durable.generation import ChatRoomClient, GenerationJob, Outcome, SaveReply
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.ports import BodyStream, Database, ModelMessage
 from workerbase.repositories import chats, daily_counts, messages
@@ -63,7 +63,8 @@ class LiveChatService:
         self, user_id: str, role: str, chat_id: str, message: NewMessage, model: str
     ) -> BodyStream:
         """Store the user's message and stream the reply. 429 past the day's limit (nothing stored);
-        409 if a reply is being generated in the chat (the message is taken back)."""
+        409 if a reply is being generated in the chat (the message is taken back, as when the room
+        fails)."""
         if message.role != "user":
             raise InvalidArgument("the message to send must have the role `user`")
         day = self._now.date().isoformat()
@@ -116,8 +117,9 @@ class LiveChatService:
         }
         try:
             return await self._rooms.start(job, announced)
-        except GenerationRunning:
-            # Not sent after all: take the message back (if this request added it) and the count.
+        except Exception:
+            # Not sent after all (a reply is running, or the room failed): take the message back (if this
+            # request added it) and the count, then say why.
             statements = [daily_counts.give_back(user_id, day)] if limit is not None else []
             if added[1].meta.changes > 0:
                 statements.append(messages.delete_message(message.id, chat_id, user_id))
