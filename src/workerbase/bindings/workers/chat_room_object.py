@@ -70,6 +70,8 @@ class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
             return Response(json.dumps({"code": "invalid_ticket"}), status=403)
         client, server = WebSocketPair.new().object_values()
         self.ctx.acceptWebSocket(server)  # hibernatable: it survives the object sleeping between events
+        # Per-socket data lives in the attachment (16 KiB at most), which survives hibernation too.
+        server.serializeAttachment(json.dumps({"user_id": query["user"], "expires": int(query["expires"])}))
         self.room.replay(_JsSocket(server), int(query.get("after", "0")))
         return Response(None, status=101, web_socket=client)
 

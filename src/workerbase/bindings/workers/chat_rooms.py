@@ -80,7 +80,9 @@ async def open_chat_socket(request: Any, env: Any) -> Any:
         ticket = signer.verify(query.get("ticket", ""), match.group(1), int(utc_now().timestamp()))
     except (InvalidTicket, ValueError) as exc:
         return _problem(403, "invalid_ticket", str(exc))
-    forward = urlencode({"nonce": ticket.nonce, "expires": ticket.expires, "after": after})
+    forward = urlencode(
+        {"nonce": ticket.nonce, "expires": ticket.expires, "user": ticket.user_id, "after": after}
+    )
     return await env.CHAT_ROOM.getByName(ticket.chat_id).fetch(
         f"{_ROOM}/ws?{forward}", headers={"Upgrade": "websocket"}
     )
