@@ -45,16 +45,24 @@ class OpenAICompatibleModel:
         try:
             if response.status >= 400:
                 raise ModelFailed(f"the model provider answered {response.status}: {await _reason(response)}")
-            async for data in events(response.chunks(), self._timeout):
-                if data == "[DONE]":
-                    return
-                delta = text_of_event(data)
-                if delta:
-                    yield delta
-        except BindingUnavailable as exc:
-            raise ModelFailed(f"the model provider's stream broke off ({exc})") from exc
+            async for text in completion_text(response.chunks(), self._timeout):
+                yield text
         finally:
             await response.aclose()
+
+
+async def completion_text(chunks: AsyncIterator[bytes], idle_seconds: float) -> AsyncIterator[str]:
+    """The text of a streamed chat completion (SSE until `[DONE]`), as it arrives; a stream that breaks
+    off or stalls for `idle_seconds` raises ModelFailed / ModelTimeout."""
+    try:
+        async for data in events(chunks, idle_seconds):
+            if data == "[DONE]":
+                return
+            text = text_of_event(data)
+            if text:
+                yield text
+    except BindingUnavailable as exc:
+        raise ModelFailed(f"the model's stream broke off ({exc})") from exc
 
 
 def text_of_event(data: str) -> str:

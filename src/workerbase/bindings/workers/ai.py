@@ -13,10 +13,8 @@ from js import Object
 from pyodide.ffi import JsException, to_js
 
 from workerbase.bindings.workers.streams import JsBodyStream
-from workerbase.errors import BindingUnavailable
 from workerbase.models import ModelFailed, ModelTimeout
-from workerbase.models.openai_compatible import text_of_event
-from workerbase.models.sse import events
+from workerbase.models.openai_compatible import completion_text
 from workerbase.ports import ModelMessage
 
 
@@ -37,13 +35,7 @@ class WorkersAiModel:
             raise ModelFailed(f"Workers AI refused the request: {exc}") from exc
         stream = JsBodyStream(native, "AI")
         try:
-            async for data in events(stream.chunks(), self._timeout):
-                if data == "[DONE]":
-                    return
-                text = text_of_event(data)
-                if text:
-                    yield text
-        except BindingUnavailable as exc:
-            raise ModelFailed(f"the Workers AI stream broke off ({exc})") from exc
+            async for text in completion_text(stream.chunks(), self._timeout):
+                yield text
         finally:
             await stream.aclose()
