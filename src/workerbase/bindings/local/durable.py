@@ -40,9 +40,11 @@ class SqliteDurableStorage:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")  # what a DO's write coalescing amounts to locally
+        self._db.execute("PRAGMA foreign_keys = ON")  # as in a Durable Object's SQLite (and D1)
         self._db.execute(_META_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO _workerbase_object (singleton, name) VALUES (1, ?)", [name])
         self._on_alarm_set = on_alarm_set
+        self._depth = 0
 
     def exec(self, sql: str, *params: SqlParam) -> list[Row]:
         """Numbers bind and read back as through the Workers API (JS numbers), as in the local D1."""
@@ -55,15 +57,19 @@ class SqliteDurableStorage:
             raise translate(exc) from exc
 
     def transaction(self, work: Callable[[], T]) -> T:
-        if self._db.in_transaction:  # nested: part of the outer transaction, like transactionSync
-            return work()
-        self._db.execute("BEGIN IMMEDIATE")
+        """Like `transactionSync`: a savepoint, so a nested one that fails undoes only its own writes."""
+        name = f"t{self._depth}"
+        self._depth += 1
+        self._db.execute(f"SAVEPOINT {name}")
         try:
             result = work()
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute(f"ROLLBACK TO {name}")
+            self._db.execute(f"RELEASE {name}")
             raise
-        self._db.execute("COMMIT")
+        finally:
+            self._depth -= 1
+        self._db.execute(f"RELEASE {name}")
         return result
 
     async def set_alarm(self, at: datetime) -> None:
@@ -148,5 +154,5 @@ class LocalDurableNamespace(Generic[DurableObjectT]):
 
 
 def _utc(moment: datetime) -> str:
-    """One spelling, so alarm times compare as text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    """One spelling, so alarm times compare as text; whole milliseconds, as workerd keeps them."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
