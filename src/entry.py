@@ -6,7 +6,7 @@ from workers import WorkerEntrypoint
 
 from workerbase.app import create_app
 from workerbase.bindings.workers.chat_room_object import ChatRoomObject
-from workerbase.bindings.workers.chat_rooms import is_chat_socket, open_chat_socket
+from workerbase.bindings.workers.chat_sockets import is_chat_socket, open_chat_socket
 from workerbase.bindings.workers.native_body import NativeBodyHandover
 from workerbase.bindings.workers.platform import platform_from_env, platform_from_scope
 from workerbase.clock import utc_now

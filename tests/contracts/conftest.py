@@ -1,18 +1,22 @@
 """Fixtures that give the contract tests the local (CPython) adapters, fresh for every test.
 
 `tests/pyodide/runner.py` gives the same test functions the Workers adapters over Miniflare's bindings.
-The fixture names (`db`, `kv`, `store`, `crypto`) are the contract between the two runners.
+The fixture names (`db`, `kv`, `store`, `crypto`, `durable_storage`, `http_client`, `http_server_url`,
+`refused_url`) are the contract between the two runners.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from workerbase.bindings.local.crypto import LocalCrypto
 from workerbase.bindings.local.d1 import SqliteDatabase
+from workerbase.bindings.local.durable import SqliteDurableStorage
+from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
 from workerbase.bindings.local.r2 import FileObjectStore
 
@@ -39,3 +43,37 @@ def store(tmp_path: Path) -> FileObjectStore:
 @pytest.fixture
 def crypto() -> LocalCrypto:
     return LocalCrypto()
+
+
+@pytest.fixture
+def durable_storage(tmp_path: Path) -> Iterator[SqliteDurableStorage]:
+    storage = SqliteDurableStorage(tmp_path / "durable.sqlite3", "contract", on_alarm_set=lambda at: None)
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+async def http_client() -> AsyncIterator[HttpxClient]:
+    client = HttpxClient()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def http_server_url() -> AsyncIterator[str]:
+    """The contract's HTTP server, served by uvicorn on this test's event loop (in Pyodide, the harness
+    serves the same routes from Node)."""
+    from tests.api.live_support import serving
+    from tests.contracts.test_http_client import ContractHttpServer
+
+    async with serving(ContractHttpServer()) as url:
+        yield url
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A local port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"

@@ -2,11 +2,20 @@
 // KV and R2 (workerd's own implementations), and exposes those bindings to Python the way production does:
 // each binding carries the constructor name workerd gives it, so the pinned workers-runtime-sdk's
 // `_EnvWrapper` wraps it exactly as in a deployed Worker. Used by the contract suite (run.mjs) and benches.
+// Also: a Durable Object's storage (durable_object_shim.mjs) and the HTTP server of the HTTP client contract.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { setFlagsFromString } from "node:v8";
 import { loadPyodide } from "pyodide";
+import {
+  DURABLE_OBJECT_CLASS,
+  durableObjects,
+  newDurableObjectContext,
+  workerScript,
+} from "./durable_object_shim.mjs";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -46,8 +55,11 @@ const TEST_JWT_SECRET = "pyodide-suite-jwt-secret-0123456789abcdef";
 export async function startRuntime() {
   const mf = new Miniflare({
     modules: true,
-    script: "export default { fetch() { return new Response('ok'); } }",
+    script: workerScript,
     compatibilityDate: compatibilityDate(),
+    // CHAT_ROOM: the Platform needs the namespace; the ChatRoomObject behind it is Python, which Miniflare
+    // cannot run, so a stand-in class answers (nothing here calls it).
+    durableObjects: { ...durableObjects, CHAT_ROOM: { className: DURABLE_OBJECT_CLASS, useSQLite: true } },
     // Plain-text vars and secrets reach the Worker in `env` like wrangler.toml [vars] and `wrangler secret`;
     // LOG_LEVEL is left unset on purpose so the suite sees a missing variable take its default.
     bindings: { ENVIRONMENT: "production", MAX_REQUEST_BODY_BYTES: "2048", JWT_SECRETS: TEST_JWT_SECRET },
@@ -63,8 +75,10 @@ export async function startRuntime() {
     DB: named("D1Database", raw.DB),
     CACHE: named("KvNamespace", raw.CACHE),
     FILES: named("R2Bucket", raw.FILES),
+    CHAT_ROOM: named("DurableObjectNamespace", raw.CHAT_ROOM),
   };
 
+  keepCallPyObjectOutOfTurbofan();
   const py = await loadPyodide();
   py.mountNodeFS("/repo", repoRoot);
   py.mountNodeFS("/host-site-packages", sdkSitePackages());
@@ -74,7 +88,13 @@ export async function startRuntime() {
     python_workflows_implicit_dependencies: true,
     python_request_headers_preserve_commas: true,
   });
-  py.registerJsModule("workerbase_test_env", { env });
+  const http = await startContractHttpServer();
+  py.registerJsModule("workerbase_test_env", {
+    env,
+    newDurableObjectContext: () => newDurableObjectContext(mf),
+    httpServerUrl: http.url,
+    refusedUrl: http.refusedUrl,
+  });
   await py.runPythonAsync(`
 import shutil, sys
 sys.dont_write_bytecode = True  # /repo is the host checkout: leave no Pyodide .pyc files in it
@@ -83,5 +103,81 @@ shutil.copytree("/host-site-packages/workers", "/sdk/workers")
 shutil.copy("/host-site-packages/asgi.py", "/sdk/asgi.py")
 sys.path[:0] = ["/sdk", "/repo/src", "/repo"]
 `);
-  return { py, mf, env, raw };
+  return { py, mf, env, raw, httpServer: http.server };
+}
+
+// Node 22's V8 crashes (fatal "unreachable code" in Deoptimizer::DoComputeBuiltinContinuation) when a Python
+// exception is thrown out of Pyodide's `callPyObjectKwargs` (JS calling a Python function, e.g. the
+// callback of the Durable Object shim's transactionSync) once TurboFan has optimized it, which happens
+// after ~100 contract tests. We keep that one function out of TurboFan; V8 knows it by its minified name.
+function keepCallPyObjectOutOfTurbofan() {
+  const glue = readFileSync(join(repoRoot, "node_modules", "pyodide", "pyodide.asm.js"), "utf8");
+  const minified = glue.match(/\b\w+\((\w+),"callPyObjectKwargs"\)/)?.[1];
+  if (!minified) throw new Error("pyodide.asm.js names no callPyObjectKwargs: revisit this workaround");
+  setFlagsFromString(`--turbo-filter=-${minified}`);
+}
+
+// The routes of tests/contracts/test_http_client.py (its docstring), from Node: Pyodide has no sockets.
+async function startContractHttpServer() {
+  const states = new Map(); // stream key -> "streaming" | "finished" | "disconnected"
+  const unusedReleases = new Map(); // stream key -> releases that came before the stream waited
+  const waiting = new Map(); // stream key -> resolves the stream's wait for a release
+  const release = (key) => {
+    const wake = waiting.get(key);
+    waiting.delete(key);
+    if (wake) wake();
+    else unusedReleases.set(key, (unusedReleases.get(key) ?? 0) + 1);
+  };
+  const released = (key) =>
+    new Promise((resolve) => {
+      const unused = unusedReleases.get(key) ?? 0;
+      if (unused > 0) {
+        unusedReleases.set(key, unused - 1);
+        resolve();
+      } else waiting.set(key, resolve);
+    });
+  const server = createServer(async (req, res) => {
+    const parts = [];
+    for await (const part of req) parts.push(part);
+    const body = Buffer.concat(parts);
+    const [route, key = ""] = req.url.slice(1).split("/");
+    const send = (status, text) => {
+      res.writeHead(status, { "content-type": "text/plain" });
+      res.end(text);
+    };
+    if (route === "echo") {
+      send(200, JSON.stringify({ method: req.method, headers: req.headers, body_hex: body.toString("hex") }));
+    } else if (route === "status") send(Number(key), key === "204" ? undefined : `status ${key}`);
+    else if (route === "release") {
+      release(key);
+      send(200, "{}");
+    } else if (route === "state") send(200, JSON.stringify({ state: states.get(key) ?? "unknown" }));
+    else if (route === "stream") {
+      states.set(key, "streaming");
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("chunk 0\n");
+      const gone = new Promise((resolve) => res.on("close", () => resolve("gone")));
+      for (const index of [1, 2]) {
+        if ((await Promise.race([released(key), gone])) === "gone") {
+          states.set(key, "disconnected");
+          return;
+        }
+        res.write(`chunk ${index}\n`);
+      }
+      res.end();
+      states.set(key, "finished");
+    } else send(404, "");
+  });
+  await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
+  server.unref(); // benches that never close it can still exit
+  // A port nothing listens on: bound, then closed.
+  const probe = createServer();
+  await new Promise((ready) => probe.listen(0, "127.0.0.1", ready));
+  const refusedPort = probe.address().port;
+  await new Promise((closed) => probe.close(closed));
+  return {
+    server,
+    url: `http://127.0.0.1:${server.address().port}`,
+    refusedUrl: `http://127.0.0.1:${refusedPort}/`,
+  };
 }

@@ -1,0 +1,69 @@
+"""Outbound HTTP through the Workers `fetch`, the body read chunk by chunk as it arrives.
+
+We call the JS `fetch` directly: `workers.fetch` goes through `pyodide.http.pyfetch`, which adds a Python
+response wrapper we would only unwrap again. Closing early must stop the download, not just stop reading:
+the SDK response's `abort()` does nothing in workerd, so each request carries an AbortController's signal,
+and `aclose()` cancels the body's reader and aborts the request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from js import AbortController, Object, fetch
+from pyodide.ffi import JsException, jsnull, to_js
+
+from workerbase.errors import BindingUnavailable
+from workerbase.ports import HttpRequest, HttpResponseStream
+
+BINDING = "HTTP"
+
+
+class WorkersHttpClient:
+    async def open(self, request: HttpRequest) -> HttpResponseStream:
+        controller = AbortController.new()
+        # Redirects are handed back, not followed, as by the local client (httpx, follow_redirects=False).
+        init: dict[str, Any] = {
+            "method": request.method,
+            "headers": dict(request.headers),
+            "redirect": "manual",
+            "signal": controller.signal,
+        }
+        if request.body:  # a GET or HEAD with any body, even empty, is a TypeError in fetch
+            init["body"] = to_js(request.body)  # a Uint8Array copy
+        try:
+            response = await fetch(request.url, to_js(init, dict_converter=Object.fromEntries))
+        except JsException as exc:
+            host = urlsplit(request.url).hostname
+            raise BindingUnavailable(BINDING, f"{request.method} {host}: {exc}") from exc
+        return _FetchResponseStream(response, controller)
+
+
+class _FetchResponseStream:
+    def __init__(self, response: Any, controller: Any) -> None:
+        self.status = int(response.status)
+        body = response.body  # null for a response without a body (204, HEAD)
+        self._reader = None if body is None or body is jsnull else body.getReader()
+        self._controller = controller
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        # No clean-up in here: the garbage collector closes a generator dropped half-read, and a `finally`
+        # that awaits then fails ("async generator ignored GeneratorExit", seen in Pyodide). `aclose()` does.
+        while self._reader is not None:
+            try:
+                read = await self._reader.read()
+            except JsException as exc:
+                raise BindingUnavailable(BINDING, f"the response broke off: {exc}") from exc
+            if read.done:
+                return
+            yield read.value.to_bytes()  # one copy, out of the JS chunk
+
+    async def aclose(self) -> None:
+        if self._reader is not None:
+            with contextlib.suppress(JsException):  # a broken body cannot be cancelled, nor need be
+                await self._reader.cancel()
+        with contextlib.suppress(JsException):
+            self._controller.abort()  # the connection too, whatever state the body is in
