@@ -34,12 +34,7 @@ class FakeOpenAI:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         request = json.loads(body)
         self.requests.append({"path": scope["path"], "headers": dict(scope["headers"]), "body": request})
         model = request["model"]
@@ -67,6 +62,16 @@ class FakeOpenAI:
             await _event(send, _chunk(model, {}, "stop"))
             await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+async def request_body(receive: Any) -> bytes:
+    """A request's whole body, from an ASGI `receive`."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
 
 
 def _chunk(model: str, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
