@@ -1,18 +1,17 @@
 """Signed file links: a URL that serves one file's bytes without auth until it expires, for `<img src>`.
 
-The signature is an HMAC over (file id, owner id, expiry) with a key derived from each JWT secret, so
-links rotate with those secrets (the first signs, all verify) and need no secret of their own. The owner
+The signature is an HMAC over (file id, owner id, expiry) keyed from JWT_SECRETS (`services/signing.py`),
+so links rotate with those secrets and need no secret of their own. The owner
 is signed but not in the URL: a link made for a file id its maker does not own never verifies.
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
 from dataclasses import dataclass
 
 from workerbase.errors import WorkerbaseError
 from workerbase.ports import Crypto
+from workerbase.services.signing import Signer
 
 MAX_LINK_SECONDS = 7 * 24 * 3600
 _KEY_CONTEXT = b"workerbase/file-links/v1"
@@ -36,25 +35,18 @@ class SignedLink:
 
 class LinkSigner:
     def __init__(self, crypto: Crypto, secrets: tuple[str, ...]) -> None:
-        self._crypto = crypto
-        self._keys = [crypto.hmac_sha256(secret.encode(), _KEY_CONTEXT) for secret in secrets]
+        self._signer = Signer(crypto, secrets, _KEY_CONTEXT)
 
     def sign(self, file_id: str, owner_id: str, expires: int) -> SignedLink:
-        return SignedLink(expires, self._signature(self._keys[0], file_id, owner_id, expires))
+        return SignedLink(expires, self._signer.sign(_message(file_id, owner_id, expires)))
 
     def verify(self, file_id: str, owner_id: str, link: SignedLink, now: int) -> None:
         """Raises InvalidLink (403) unless the link is one we made for this file and has not expired."""
-        valid = any(
-            hmac.compare_digest(
-                self._signature(key, file_id, owner_id, link.expires).encode(), link.signature.encode()
-            )
-            for key in self._keys
-        )
-        if not valid:
+        if not self._signer.verify(_message(file_id, owner_id, link.expires), link.signature):
             raise InvalidLink("the link's signature does not match")
         if link.expires <= now:
             raise InvalidLink("the link has expired")
 
-    def _signature(self, key: bytes, file_id: str, owner_id: str, expires: int) -> str:
-        digest = self._crypto.hmac_sha256(key, f"{file_id}\n{owner_id}\n{expires}".encode())
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+def _message(file_id: str, owner_id: str, expires: int) -> str:
+    return f"{file_id}\n{owner_id}\n{expires}"

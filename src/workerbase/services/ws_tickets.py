@@ -1,17 +1,17 @@
 """WebSocket tickets: a browser cannot set headers on a WebSocket, and a long-lived token in a URL ends
 up in logs, so a tab first trades its token for a ticket (POST /ws-ticket), good for one connection to
-one chat within a minute. Signed like file links (a key derived from each JWT secret); single use is
+one chat within a minute. Signed like file links (`services/signing.py`); single use is
 enforced by the chat's room, which remembers the nonces it admitted."""
 
 from __future__ import annotations
 
 import base64
-import hmac
 import json
 from dataclasses import dataclass
 
 from workerbase.errors import WorkerbaseError
 from workerbase.ports import Crypto
+from workerbase.services.signing import Signer, b64url
 
 TICKET_SECONDS = 60
 _KEY_CONTEXT = b"workerbase/ws-tickets/v1"
@@ -35,20 +35,18 @@ class Ticket:
 class TicketSigner:
     def __init__(self, crypto: Crypto, jwt_secrets: tuple[str, ...]) -> None:
         self._crypto = crypto
-        self._keys = [crypto.hmac_sha256(secret.encode(), _KEY_CONTEXT) for secret in jwt_secrets]
+        self._signer = Signer(crypto, jwt_secrets, _KEY_CONTEXT)
 
     def issue(self, chat_id: str, user_id: str, now: int) -> tuple[str, Ticket]:
-        ticket = Ticket(chat_id, user_id, now + TICKET_SECONDS, _b64(self._crypto.random_bytes(16)))
-        claims = _b64(json.dumps([ticket.chat_id, ticket.user_id, ticket.expires, ticket.nonce]).encode())
-        return f"{claims}.{self._signature(self._keys[0], claims)}", ticket
+        ticket = Ticket(chat_id, user_id, now + TICKET_SECONDS, b64url(self._crypto.random_bytes(16)))
+        claims = b64url(json.dumps([ticket.chat_id, ticket.user_id, ticket.expires, ticket.nonce]).encode())
+        return f"{claims}.{self._signer.sign(claims)}", ticket
 
     def verify(self, text: str, chat_id: str, now: int) -> Ticket:
         """The ticket's claims if we signed it, for this chat, and it has not expired (403 otherwise).
         Whether it was used already is the room's to say."""
         claims, _, signature = text.partition(".")
-        if not any(
-            hmac.compare_digest(self._signature(k, claims).encode(), signature.encode()) for k in self._keys
-        ):
+        if not self._signer.verify(claims, signature):
             raise InvalidTicket("the ticket's signature does not match")
         try:
             ticket_chat, user_id, expires, nonce = json.loads(
@@ -61,10 +59,3 @@ class TicketSigner:
         if int(expires) <= now:
             raise InvalidTicket("the ticket has expired")
         return Ticket(str(ticket_chat), str(user_id), int(expires), str(nonce))
-
-    def _signature(self, key: bytes, claims: str) -> str:
-        return _b64(self._crypto.hmac_sha256(key, claims.encode()))
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
