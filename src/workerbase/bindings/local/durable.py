@@ -123,18 +123,19 @@ class LocalDurableNamespace(Generic[DurableObjectT]):
         for path in sorted(self._root.glob("*.sqlite3")):
             with sqlite3.connect(path) as peek:
                 row = peek.execute("SELECT name FROM _workerbase_object").fetchone()
-            if row is None:
-                continue
-            obj, storage = self.get(row[0]), self._objects[row[0]][1]
-            if storage.take_due_alarm(self._now()):
-                ran += 1
-                try:
-                    await obj.alarm()
-                except Exception:
-                    get_logger().exception(
-                        "Durable Object alarm failed", extra={"fields": {"object": row[0]}}
-                    )
+            if row is not None:
+                ran += await self._run_alarm_if_due(row[0])
         return ran
+
+    async def _run_alarm_if_due(self, name: str) -> bool:
+        obj = self.get(name)
+        if not self._objects[name][1].take_due_alarm(self._now()):
+            return False
+        try:
+            await obj.alarm()
+        except Exception:
+            get_logger().exception("Durable Object alarm failed", extra={"fields": {"object": name}})
+        return True
 
     def _schedule(self, name: str, at: datetime) -> None:
         try:
@@ -144,7 +145,10 @@ class LocalDurableNamespace(Generic[DurableObjectT]):
         delay = max((at - self._now()).total_seconds(), 0.0)
         if name in self._timers:
             self._timers[name].cancel()
-        self._timers[name] = loop.call_later(delay, lambda: asyncio.ensure_future(self.run_due_alarms()))
+        # Only this object's alarm: the sweep over every object on disk is for start-up.
+        self._timers[name] = loop.call_later(
+            delay, lambda: asyncio.ensure_future(self._run_alarm_if_due(name))
+        )
 
     def close(self) -> None:
         for timer in self._timers.values():
