@@ -156,18 +156,21 @@ class DurableObjectStorage {
   }
 }
 
-// One object for the whole run, emptied for each test; its stubs stay referenced until Miniflare is disposed
-// (the proxies cannot dispose them, and stubs left to the garbage collector make workerd log a warning).
-const objects = new WeakMap();
+// One object per name for the whole run, emptied each time a context is asked for; their stubs stay
+// referenced until Miniflare is disposed (the proxies cannot dispose them, and stubs left to the garbage
+// collector make workerd log a warning).
+const objects = new WeakMap(); // mf -> name -> { stub, bridge }
 
 // `{ storage }` as the object's ctx has it, over an empty database with no alarm.
-export async function newDurableObjectContext(mf) {
-  if (!objects.has(mf)) {
+export async function newDurableObjectContext(mf, name = "contract-suite") {
+  if (!objects.has(mf)) objects.set(mf, new Map());
+  const bridges = objects.get(mf);
+  if (!bridges.has(name)) {
     const namespace = await mf.getDurableObjectNamespace("CONTRACT_ROOM");
-    const stub = namespace.get(namespace.idFromName("contract-suite"));
-    objects.set(mf, { namespace, stub, bridge: await stub.bridge() });
+    const stub = namespace.get(namespace.idFromName(name));
+    bridges.set(name, { stub, bridge: await stub.bridge() });
   }
-  const { bridge } = objects.get(mf);
+  const { bridge } = bridges.get(name);
   await bridge.reset();
   return { storage: new DurableObjectStorage(bridge) };
 }

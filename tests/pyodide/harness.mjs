@@ -2,13 +2,13 @@
 // KV and R2 (workerd's own implementations), and exposes those bindings to Python the way production does:
 // each binding carries the constructor name workerd gives it, so the pinned workers-runtime-sdk's
 // `_EnvWrapper` wraps it exactly as in a deployed Worker. Used by the contract suite (run.mjs) and benches.
-// Also: a Durable Object's storage (durable_object_shim.mjs) and the HTTP server of the HTTP client contract.
+// Also: a Durable Object's storage (durable_object_shim.mjs), the ChatRoom object's surroundings
+// (chat_room_shim.mjs) and the HTTP server of the HTTP client contract.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { setFlagsFromString } from "node:v8";
 import { loadPyodide } from "pyodide";
 import {
   DURABLE_OBJECT_CLASS,
@@ -16,6 +16,7 @@ import {
   newDurableObjectContext,
   workerScript,
 } from "./durable_object_shim.mjs";
+import { chatRoomEnv, installWorkerdGlobals } from "./chat_room_shim.mjs";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -78,12 +79,12 @@ export async function startRuntime() {
     CHAT_ROOM: named("DurableObjectNamespace", raw.CHAT_ROOM),
   };
 
-  keepCallPyObjectOutOfTurbofan();
+  installWorkerdGlobals();
   const py = await loadPyodide();
   py.mountNodeFS("/repo", repoRoot);
   py.mountNodeFS("/host-site-packages", sdkSitePackages());
   // Stand-ins for the two JS modules workerd provides to the SDK.
-  py.registerJsModule("_pyodide_entrypoint_helper", {});
+  py.registerJsModule("_pyodide_entrypoint_helper", { patchWaitUntil() {} });
   py.registerJsModule("_cloudflare_compat_flags", {
     python_workflows_implicit_dependencies: true,
     python_request_headers_preserve_commas: true,
@@ -92,6 +93,7 @@ export async function startRuntime() {
   py.registerJsModule("workerbase_test_env", {
     env,
     newDurableObjectContext: () => newDurableObjectContext(mf),
+    chatRoomEnv: (call, vars) => chatRoomEnv(mf, env, call, vars),
     httpServerUrl: http.url,
     refusedUrl: http.refusedUrl,
   });
@@ -104,17 +106,6 @@ shutil.copy("/host-site-packages/asgi.py", "/sdk/asgi.py")
 sys.path[:0] = ["/sdk", "/repo/src", "/repo"]
 `);
   return { py, mf, env, raw, httpServer: http.server };
-}
-
-// Node 22's V8 crashes (fatal "unreachable code" in Deoptimizer::DoComputeBuiltinContinuation) when a Python
-// exception is thrown out of Pyodide's `callPyObjectKwargs` (JS calling a Python function, e.g. the
-// callback of the Durable Object shim's transactionSync) once TurboFan has optimized it, which happens
-// after ~100 contract tests. We keep that one function out of TurboFan; V8 knows it by its minified name.
-function keepCallPyObjectOutOfTurbofan() {
-  const glue = readFileSync(join(repoRoot, "node_modules", "pyodide", "pyodide.asm.js"), "utf8");
-  const minified = glue.match(/\b\w+\((\w+),"callPyObjectKwargs"\)/)?.[1];
-  if (!minified) throw new Error("pyodide.asm.js names no callPyObjectKwargs: revisit this workaround");
-  setFlagsFromString(`--turbo-filter=-${minified}`);
 }
 
 // The routes of tests/contracts/test_http_client.py (its docstring), from Node: Pyodide has no sockets.

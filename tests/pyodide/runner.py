@@ -33,6 +33,7 @@ CONTRACT_MODULES = [
     "tests.contracts.test_http_client",
     "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it
     "tests.pyodide.native_body_checks",
+    "tests.pyodide.chat_room_checks",
 ]
 
 

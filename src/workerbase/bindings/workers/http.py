@@ -9,13 +9,13 @@ and `aclose()` cancels the body's reader and aborts the request.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from js import AbortController, Object, fetch
-from pyodide.ffi import JsException, jsnull, to_js
+from pyodide.ffi import JsException, to_js
 
+from workerbase.bindings.workers.streams import JsBodyStream
 from workerbase.errors import BindingUnavailable
 from workerbase.ports import HttpRequest, HttpResponseStream
 
@@ -42,28 +42,13 @@ class WorkersHttpClient:
         return _FetchResponseStream(response, controller)
 
 
-class _FetchResponseStream:
+class _FetchResponseStream(JsBodyStream):
     def __init__(self, response: Any, controller: Any) -> None:
+        super().__init__(response.body, BINDING)
         self.status = int(response.status)
-        body = response.body  # null for a response without a body (204, HEAD)
-        self._reader = None if body is None or body is jsnull else body.getReader()
         self._controller = controller
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        # No clean-up in here: the garbage collector closes a generator dropped half-read, and a `finally`
-        # that awaits then fails ("async generator ignored GeneratorExit", seen in Pyodide). `aclose()` does.
-        while self._reader is not None:
-            try:
-                read = await self._reader.read()
-            except JsException as exc:
-                raise BindingUnavailable(BINDING, f"the response broke off: {exc}") from exc
-            if read.done:
-                return
-            yield read.value.to_bytes()  # one copy, out of the JS chunk
-
     async def aclose(self) -> None:
-        if self._reader is not None:
-            with contextlib.suppress(JsException):  # a broken body cannot be cancelled, nor need be
-                await self._reader.cancel()
+        await super().aclose()
         with contextlib.suppress(JsException):
             self._controller.abort()  # the connection too, whatever state the body is in

@@ -12,9 +12,8 @@ by its error code.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -22,6 +21,7 @@ from js import Date, Object
 from pyodide.ffi import JsException, jsnull, to_js
 
 from workerbase.bindings import r2_limits
+from workerbase.bindings.workers.streams import JsBodyStream
 from workerbase.errors import BindingUnavailable, InvalidArgument, LimitExceeded, WorkerbaseError
 from workerbase.ports import (
     ByteRange,
@@ -102,7 +102,7 @@ class WorkersObjectStore:
         try:
             served = r2_limits.resolve_range(byte_range, info.size)
         except InvalidArgument:
-            await _cancel(result.body)  # R2 served a range we refuse: release its body before saying so
+            await JsBodyStream(result.body, r2_limits.BINDING).aclose()  # release what R2 served first
             raise
         return _R2Stream(info, served, result.body)
 
@@ -153,55 +153,13 @@ class WorkersObjectStore:
         return None if result is None or result is jsnull else result
 
 
-class _R2Stream:
-    """An R2ObjectBody's `body`, a JS ReadableStream. A response hands `native` on unread; `chunks()` is
-    for Python consumers and copies one chunk at a time (never `arrayBuffer()`: Pyodide copies of tens of
-    MB exhaust the Worker's memory)."""
+class _R2Stream(JsBodyStream):
+    """An R2ObjectBody's `body`: the bytes of `range` (offset, length) of the object `info`."""
 
     def __init__(self, info: ObjectInfo, byte_range: tuple[int, int], native: Any) -> None:
+        super().__init__(native, r2_limits.BINDING, length=byte_range[1])
         self.info = info
         self.range = byte_range
-        self.native = native
-        self._reader: Any = None
-        self._done = False
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        if self._reader is not None or self._done:
-            raise RuntimeError("an R2 object stream can be read only once")
-        self._reader = reader = self.native.getReader()
-        received = 0
-        try:
-            while True:
-                try:
-                    read = await reader.read()
-                except JsException as exc:
-                    raise _our_error(exc) from exc
-                if read.done:
-                    break
-                chunk: bytes = read.value.to_bytes()  # one chunk crosses into Python at a time
-                received += len(chunk)
-                yield chunk
-            if received != self.range[1]:
-                raise BindingUnavailable(
-                    r2_limits.BINDING, f"the body ended after {received} of {self.range[1]} bytes"
-                )
-            self._done = True
-        finally:
-            await self.aclose()  # also when the consumer stops early: cancelling lets R2 stop sending
-
-    async def aclose(self) -> None:
-        if not self._done:
-            self._done = True
-            # A locked stream refuses `cancel()`: its reader must do it.
-            await _cancel(self._reader if self._reader is not None else self.native)
-        if self._reader is not None:
-            self._reader.releaseLock()
-            self._reader = None
-
-
-async def _cancel(stream_or_reader: Any) -> None:
-    with contextlib.suppress(JsException):  # already errored: there is nothing left to release
-        await stream_or_reader.cancel()
 
 
 def _get_options(byte_range: ByteRange | None) -> dict[str, Any]:
