@@ -397,3 +397,59 @@ async def test_websocket_tickets_are_single_use_short_lived_and_per_chat(
     bob = await live.post("/v1/auth/signup", json={"email": "bob@example.com", "password": PASSWORD})
     bobs = {"authorization": f"Bearer {bob.json()['access_token']}"}
     assert (await live.post(f"/v1/chats/{chat['id']}/ws-ticket", headers=bobs)).status_code == 404
+
+
+async def test_deleting_a_chat_stops_its_reply_and_its_id_taken_by_another_user_is_a_new_room(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    fake.open_gate(1)
+    body = {"message": user_message("Ada's secret"), "model": "gated"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        chunks: list[Any] = []
+        async for chunk in sse_chunks(response):
+            chunks.append(chunk)
+            if len(chunks) == 4:  # start, start-step, text-start, one delta
+                async with websockets.connect(await ticket_url(live, ada, chat_id)) as tab:
+                    assert (await live.delete(f"/v1/chats/{chat_id}", headers=ada)).status_code == 204
+                    frames = await frames_until_finish(tab)
+        assert [c if isinstance(c, str) else c["type"] for c in chunks[4:]] == [
+            "text-end",
+            "abort",
+            "finish-step",
+            "finish",
+            "[DONE]",
+        ]
+    # The tab: its catch-up (the message, the reply so far), the deletion, then the stopped reply's end.
+    assert [f["type"] for f in frames] == ["message"] + ["chunk"] * 4 + ["chat-deleted"] + ["chunk"] * 4
+    assert frames[5]["data"] == {"id": chat_id}
+    assert [f["data"]["type"] for f in frames[6:]] == ["text-end", "abort", "finish-step", "finish"]
+    assert (await live.get(f"/v1/chats/{chat_id}/messages", headers=ada)).status_code == 404
+
+    # Ids are the client's: Bob may take the deleted chat's. He gets a room of his own, with none of Ada's.
+    bob = await live.post("/v1/auth/signup", json={"email": "bob@example.com", "password": PASSWORD})
+    bobs = {"authorization": f"Bearer {bob.json()['access_token']}"}
+    body = {"message": user_message("Bob here"), "model": "echo"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=bobs) as response:
+        assert response.status_code == 200
+        await read_all(response)
+    async with websockets.connect(f"{await ticket_url(live, bobs, chat_id)}&after=0") as tab:
+        replayed = await frames_until_finish(tab)
+    assert replayed[0]["seq"] == 1
+    assert replayed[0]["data"]["parts"] == body["message"]["parts"]  # type: ignore[index]
+    assert "Ada's secret" not in json.dumps(replayed)
+
+
+async def test_resending_a_message_that_was_answered_is_refused_and_counts_nothing(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase
+) -> None:
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Once"), "model": "echo"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        await read_all(response)
+    again = await live.post(f"/v1/chats/{chat_id}/stream", json=body, headers=ada)
+    assert (again.status_code, again.json()["code"]) == (409, "message_already_answered")
+    assert len(fake.requests) == 1
+    assert len(await messages_of(live, ada, chat_id)) == 2
+    counts = await db.query("SELECT count FROM daily_message_counts")
+    assert [row["count"] for row in counts.rows] == [1]

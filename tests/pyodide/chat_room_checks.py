@@ -28,7 +28,7 @@ from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.platform import platform_from_env
 from workerbase.bindings.workers.streams import JsBodyStream
 from workerbase.clock import utc_now
-from workerbase.durable.generation import GenerationJob, GenerationRunning
+from workerbase.durable.generation import GenerationJob, GenerationRunning, room_name
 from workerbase.models import ModelFailed, ModelTimeout
 from workerbase.ports import BodyStream, Database, ModelMessage, Statement
 from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
@@ -164,7 +164,7 @@ async def test_a_reply_streams_from_the_room_object_and_is_stored_in_d1(db: Data
     inputs = {"messages": [{"role": "user", "content": "Say hello"}], "stream": True}
     assert world.ai.calls.to_py() == [{"model": MODEL, "inputs": inputs}]
     assert await _stored_reply(db) == ("Hello there", {"model": MODEL, "finishReason": "stop"})
-    assert await world.platform.chat_rooms.resume(chat, 0) is None  # nothing runs: 204
+    assert await world.platform.chat_rooms.resume("u1", chat, 0) is None  # nothing runs: 204
 
 
 async def test_resume_from_an_offset_and_stop_mid_stream_keep_every_chunk_and_the_partial_reply(
@@ -177,12 +177,12 @@ async def test_resume_from_an_offset_and_stop_mid_stream_keep_every_chunk_and_th
     first = _UiStream(await rooms.start(_job(chat), USER_MESSAGE))
     assert [c["type"] for c in await first.read(5)][-2:] == ["text-delta", "text-delta"]  # paused after two
 
-    resumed = await rooms.resume(chat, 3)  # as `useChat({resume: true})` asks, from chunk 3 on
+    resumed = await rooms.resume("u1", chat, 3)  # as `useChat({resume: true})` asks, from chunk 3 on
     assert resumed is not None
     with raises(GenerationRunning):  # a second message while one is answered: the object says 409
         await rooms.start(_job(chat, "m-other"), USER_MESSAGE)
-    assert await rooms.stop(chat) is True
-    assert await rooms.stop(chat) is False
+    assert await rooms.stop("u1", chat) is True
+    assert await rooms.stop("u1", chat) is False
 
     await first.read()
     later = _UiStream(resumed)
@@ -194,7 +194,7 @@ async def test_resume_from_an_offset_and_stop_mid_stream_keep_every_chunk_and_th
     assert world.ai.cancelled  # stopping cancelled the binding's stream
     text, metadata = await _stored_reply(db)
     assert (text, metadata["finishReason"], metadata["incomplete"]) == ("one two", "abort", True)
-    assert await rooms.resume(chat, 0) is None
+    assert await rooms.resume("u1", chat, 0) is None
 
 
 async def test_a_refused_or_broken_model_ends_the_reply_with_an_error_chunk(db: Database) -> None:
@@ -238,7 +238,7 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
     chat = "c0a80101-0000-4000-8000-000000000005"
     world = await _world(db, chat)
     rooms = world.platform.chat_rooms
-    await rooms.publish(chat, "chat", {"id": chat, "title": "Before the tab"})
+    await rooms.publish("u1", chat, "chat", {"id": chat, "title": "Before the tab"})
     signer = TicketSigner(WorkersCrypto(), world.platform.settings.auth.jwt_secrets)
     ticket, _ = signer.issue(chat, "u1", int(utc_now().timestamp()))
 
@@ -257,13 +257,16 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
     replayed = [json.loads(m) for m in client.received.to_py()]
     assert replayed == [{"seq": 1, "type": "chat", "data": {"id": chat, "title": "Before the tab"}}]
 
-    client.send("ping")
-    await server.delivered
+    client.send("ping")  # answered by the runtime's auto-response: the object is not called
     assert json.loads(client.received.to_py()[-1]) == {"type": "pong"}
+    client.send("hello")  # anything else reaches the object, which ignores it
+    await server.delivered
+    assert len(client.received.to_py()) == 2
 
-    await rooms.publish(chat, "chat", {"id": chat, "title": "Live"})
-    world.objects.evict(chat)  # hibernation: the next event wakes a new instance; the socket stays
-    await rooms.publish(chat, "message", {"id": "m2"})
+    await rooms.publish("u1", chat, "chat", {"id": chat, "title": "Live"})
+    # Hibernation: the next event wakes a new instance; the socket stays.
+    world.objects.evict(room_name("u1", chat))
+    await rooms.publish("u1", chat, "message", {"id": "m2"})
     events = [json.loads(m) for m in client.received.to_py()[2:]]
     assert [(e["seq"], e["type"]) for e in events] == [(2, "chat"), (3, "message")]
 
@@ -273,3 +276,5 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
     assert (forged.status, json.loads(await forged.text())["code"]) == (403, "invalid_ticket")
     elsewhere = await open_chat_socket(upgrade("/v1/chats/nope/ws"), world.env)
     assert elsewhere.status == 404
+    bad_after = await open_chat_socket(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}&after=x"), world.env)
+    assert (bad_after.status, json.loads(await bad_after.text())["code"]) == (400, "invalid_argument")

@@ -7,8 +7,8 @@
 //   `call` (chat_room_checks.py), which converts arguments and results as workerd's Python entrypoint does.
 // * Each object's ctx: its storage is a real SQLite Durable Object's (durable_object_shim.mjs); the
 //   hibernation WebSocket API keeps accepted sockets across instances (an evicted object's successor sees
-//   them) and turns a client's `send` into a `webSocketMessage` call on the object.
-// * WebSocketPair and a Response with status 101, which Node does not have.
+//   them), answers the auto-response itself and turns other client messages into `webSocketMessage` calls.
+// * WebSocketPair, WebSocketRequestResponsePair and a Response with status 101, which Node does not have.
 // * AI: Workers AI has no local simulator (Miniflare proxies it to Cloudflare); this one answers `run`
 //   in its documented streaming format: a ReadableStream of `data: {...}` events, then `data: [DONE]`.
 import { newDurableObjectContext } from "./durable_object_shim.mjs";
@@ -71,9 +71,17 @@ class WebSocketPair {
   }
 }
 
+class WebSocketRequestResponsePair {
+  constructor(request, response) {
+    this.request = request;
+    this.response = response;
+  }
+}
+
 export function installWorkerdGlobals() {
   globalThis.Response = Response;
   globalThis.WebSocketPair = WebSocketPair;
+  globalThis.WebSocketRequestResponsePair = WebSocketRequestResponsePair;
 }
 
 // The scripted Workers AI binding. `answer(events, { pauseAfter })` sets what the next `run` streams (pausing
@@ -140,13 +148,20 @@ class DurableObjectNamespace {
       const { storage } = await newDurableObjectContext(this.mf, `chat-room:${name}`);
       const sockets = [];
       const call = this.call;
+      let autoResponse = null;
       const ctx = {
         storage,
         acceptWebSocket(ws) {
-          ws.onMessage = (message) => call(name, ctx, "webSocketMessage", ws, message);
+          ws.onMessage = (message) => {
+            if (message === autoResponse?.request) ws.send(autoResponse.response); // the object sleeps on
+            else return call(name, ctx, "webSocketMessage", ws, message);
+          };
           sockets.push(ws);
         },
         getWebSockets: () => sockets.filter((ws) => !ws.closedWith),
+        setWebSocketAutoResponse(pair) {
+          autoResponse = pair;
+        },
       };
       this.contexts.set(name, ctx);
     }

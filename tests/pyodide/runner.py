@@ -29,6 +29,7 @@ CONTRACT_MODULES = [
     "tests.contracts.test_account_sql",
     "tests.contracts.test_message_sql",
     "tests.contracts.test_file_sql",
+    "tests.contracts.test_daily_count_sql",
     "tests.contracts.test_durable_storage",
     "tests.contracts.test_http_client",
     "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it

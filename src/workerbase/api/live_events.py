@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -15,14 +16,22 @@ class LiveEvents:
     def __init__(self, platform: Platform) -> None:
         self._rooms = platform.chat_rooms
 
-    async def publish(self, chat_id: str, kind: str, data: dict[str, Any]) -> None:
+    async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
         """Best effort: the change is made already, and a tab that misses it reloads on `gap`."""
-        try:
-            await self._rooms.publish(chat_id, kind, data)
-        except Exception:
-            get_logger().warning(
-                "could not tell the chat's tabs", exc_info=True, extra={"fields": {"chat_id": chat_id}}
-            )
+        publishing = self._rooms.publish(owner_id, chat_id, kind, data)
+        await _best_effort("tell the chat's tabs", chat_id, publishing)
+
+    async def chat_deleted(self, owner_id: str, chat_id: str) -> None:
+        """Tell the tabs, and stop a reply being generated for the chat (it has nowhere to go)."""
+        await self.publish(owner_id, chat_id, "chat-deleted", {"id": chat_id})
+        await _best_effort("stop the deleted chat's reply", chat_id, self._rooms.stop(owner_id, chat_id))
+
+
+async def _best_effort(what: str, chat_id: str, call: Awaitable[Any]) -> None:
+    try:
+        await call
+    except Exception:
+        get_logger().warning(f"could not {what}", exc_info=True, extra={"fields": {"chat_id": chat_id}})
 
 
 async def get_live_events(platform: PlatformDep) -> LiveEvents:

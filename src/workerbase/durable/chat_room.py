@@ -9,7 +9,7 @@ hibernatable WebSockets). The Workers class (`bindings/workers/chat_room_object.
 runtime (`bindings/local/chat_rooms.py`) both wrap it. Nothing here awaits inside a storage transaction,
 so requests to the room never interleave inside one. If the object is evicted mid-generation (the task
 dies with it), the alarm set at the start finds the generation unfinished with no task, and ends it as
-interrupted with the text it had.
+interrupted with the text it had. A reply that could not be stored is stored before another begins.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from workerbase.durable.generation import (
     GenerationJob,
     GenerationRunning,
     Outcome,
+    ReplyNotStored,
     SaveReply,
     closing_chunks,
     opening_chunks,
 )
-from workerbase.durable.room_log import RoomLog
+from workerbase.durable.room_log import INTERRUPTED, RoomLog
 from workerbase.logs import get_logger
 from workerbase.models import ModelFailed
 from workerbase.ports import ChatModel, DurableStorage, RoomSockets
@@ -54,16 +55,23 @@ class ChatRoom:
         self._model = model
         self._save_reply = save_reply
         self._now = now
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the generation, or the ending of an orphaned one
+        self._reading: asyncio.Task[Outcome] | None = None  # the part of the generation that stop() ends
         self._wake = asyncio.Event()
 
     # --- what the Worker asks of the room ------------------------------------------------------------
 
     async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> None:
-        """Announce the user's message and begin generating `job`'s reply; read it with `read(0)`."""
-        await self._end_orphaned_generation()
-        if self._running():
+        """Announce the user's message and begin generating `job`'s reply; read it with `read(0)`.
+        GenerationRunning while one runs; ReplyNotStored while the last reply cannot be stored."""
+        await self._settle()
+        if self._busy():
             raise GenerationRunning("a reply is being generated in this chat")
+        last = self._log.generation()
+        if last is not None and not last.saved:
+            raise ReplyNotStored("the chat's last reply could not be stored yet")
+        # Armed before anything begins: if this fails, nothing has.
+        await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
         text_id = uuid.uuid4().hex
 
         def begin() -> list[tuple[int, str, dict[str, Any]]]:
@@ -73,41 +81,46 @@ class ChatRoom:
             return events
 
         self._broadcast(self._storage.transaction(begin))
-        self._task = asyncio.ensure_future(self._generate(job, text_id))
-        await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
+        self._reading = reading = asyncio.ensure_future(self._read_reply(job, text_id))
+        self._task = asyncio.ensure_future(self._generate(job, text_id, reading))
 
     async def read(self, offset: int = 0) -> AsyncIterator[dict[str, Any]]:
-        """The chunks of the current (or last) generation from `offset` on, waiting for new ones until it
-        ends. Closing the iterator early (a client that went away) does not affect the generation."""
-        await self._end_orphaned_generation()
+        """The chunks of the current (or last) generation from `offset` on, waiting for new ones until its
+        `finish`. Closing the iterator early (a client that went away) does not affect the generation."""
+        await self._settle()
         generation = self._log.generation()
         if generation is None:
             return
+        reply_id = generation.job.reply_id
         position = offset
         while True:
             wake = self._wake  # taken before reading, so a chunk appended meanwhile is not missed
-            chunks = self._log.chunks(generation.reply_id, position)
+            chunks = self._log.chunks(reply_id, position)
             for chunk in chunks:
                 yield chunk
+                if chunk["type"] == "finish":
+                    return
             position += len(chunks)
             if chunks:
                 continue
-            if self._log.generation_status() == "done":
-                return
+            current = self._log.generation()
+            if current is None or current.job.reply_id != reply_id or current.status == "done":
+                return  # over (a reader far behind may find the next generation begun)
             await wake.wait()
 
     async def generating(self) -> bool:
-        """Whether a reply is being generated now (what resuming needs to know)."""
-        await self._end_orphaned_generation()
-        return self._running()
+        """Whether a reply is being generated (or ended) now: what resuming needs to know."""
+        await self._settle()
+        return self._busy()
 
     async def stop(self) -> bool:
-        """Stop the generation; the partial reply is kept (stored as incomplete). False if none ran."""
-        task = self._task
-        if task is None or task.done():
+        """Stop the generation; the partial reply is kept (stored as incomplete). False if none was
+        being generated (one already ending is left to end)."""
+        reading, task = self._reading, self._task
+        if reading is None or reading.done() or task is None:
             return False
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        reading.cancel()
+        await asyncio.wait([task])  # not `await task`: a caller cancelled meanwhile must not cancel it
         return True
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
@@ -130,35 +143,38 @@ class ChatRoom:
     async def alarm(self) -> None:
         """The watchdog: ends a generation whose task is gone (the object was evicted), retries storing a
         reply that could not be stored, and re-arms while either is pending."""
-        await self._end_orphaned_generation()
+        await self._settle()
         generation = self._log.generation()
-        if generation is not None and self._log.generation_status() == "done" and not self._log.reply_saved():
-            await self._store_reply(generation, self._log.generation_text(), self._log.outcome())
-        if self._running() or (generation is not None and not self._log.reply_saved()):
+        if self._busy() or (generation is not None and not generation.saved):
             await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
 
     # --- the generation ------------------------------------------------------------------------------
 
-    async def _generate(self, job: GenerationJob, text_id: str) -> None:
-        outcome = Outcome("stop")
+    async def _generate(self, job: GenerationJob, text_id: str, reading: asyncio.Task[Outcome]) -> None:
+        try:
+            outcome = await reading
+        except asyncio.CancelledError:  # stop() cancelled the reading, never this task
+            outcome = Outcome("abort")
+        await self._end(job, text_id, outcome)
+
+    async def _read_reply(self, job: GenerationJob, text_id: str) -> Outcome:
         try:
             async for delta in self._model.reply(job.model, job.history):
                 chunk = {"type": "text-delta", "id": text_id, "delta": delta}
-                self._broadcast([self._storage.transaction(partial(self._log.add_text, job.reply_id, chunk))])
-        except asyncio.CancelledError:
-            outcome = Outcome("abort")
+                append = partial(self._log.append_chunk, job.reply_id, chunk)
+                self._broadcast([self._storage.transaction(append)])
         except ModelFailed as exc:
-            outcome = Outcome("error", str(exc))
+            return Outcome("error", str(exc))
         except Exception:
             get_logger().exception("generation failed", extra={"fields": {"chat_id": job.chat_id}})
-            outcome = Outcome("error", "the reply failed")
-        await self._end(job, text_id, outcome)
+            return Outcome("error", "the reply failed")
+        return Outcome("stop")
 
     async def _end(self, job: GenerationJob, text_id: str, outcome: Outcome) -> None:
         """Store the reply first (a client that sees `finish` and reads the chat finds it), then close
         the stream. If storing fails the stream still ends; the alarm retries storing."""
         self._storage.transaction(lambda: self._log.mark_ended(outcome))
-        await self._store_reply(job, self._log.generation_text(), outcome)
+        await self._store_reply(job, outcome)
 
         def close() -> list[tuple[int, str, dict[str, Any]]]:
             events = [self._log.append_chunk(job.reply_id, c) for c in closing_chunks(text_id, outcome)]
@@ -167,9 +183,9 @@ class ChatRoom:
 
         self._broadcast(self._storage.transaction(close))
 
-    async def _store_reply(self, job: GenerationJob, text: str, outcome: Outcome) -> None:
+    async def _store_reply(self, job: GenerationJob, outcome: Outcome) -> None:
         try:
-            await self._save_reply(job, text, outcome)
+            await self._save_reply(job, self._log.text_of(job.reply_id), outcome)
         except Exception:
             fields = {"chat_id": job.chat_id}
             get_logger().exception("could not store the reply; the alarm retries", extra={"fields": fields})
@@ -177,19 +193,22 @@ class ChatRoom:
             return
         self._storage.transaction(self._log.mark_saved)
 
-    async def _end_orphaned_generation(self) -> None:
-        """A generation not done whose task is not in this instance died with an evicted object: end it
-        (as interrupted if it was still running; with its own outcome if it died while ending)."""
-        status = self._log.generation_status()
+    async def _settle(self) -> None:
+        """Finish what an evicted instance left: a generation not done with no task here died with it
+        and is ended (as interrupted if it was still running; with its own outcome if it died while
+        ending), as this room's task so that concurrent callers wait for it rather than end it twice;
+        a reply that could not be stored is tried again."""
         generation = self._log.generation()
-        if generation is None or status == "done" or self._running():
+        if generation is None or self._busy():
             return
-        interrupted = Outcome("interrupted", "the reply was interrupted")
-        await self._end(
-            generation, self._log.text_id(), interrupted if status == "running" else self._log.outcome()
-        )
+        if generation.status != "done":
+            outcome = INTERRUPTED if generation.status == "running" else generation.outcome
+            self._task = task = asyncio.ensure_future(self._end(generation.job, generation.text_id, outcome))
+            await asyncio.wait([task])
+        elif not generation.saved:
+            await self._store_reply(generation.job, generation.outcome)
 
-    def _running(self) -> bool:
+    def _busy(self) -> bool:
         return self._task is not None and not self._task.done()
 
     def _broadcast(self, events: list[tuple[int, str, dict[str, Any]]]) -> None:

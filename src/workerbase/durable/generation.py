@@ -20,6 +20,28 @@ class GenerationRunning(WorkerbaseError):
     public_detail = True
 
 
+class ReplyNotStored(WorkerbaseError):
+    """The chat's last reply could not be stored in D1 yet; a new one would replace it in the room."""
+
+    status = 503
+    code = "reply_not_stored"
+    title = "The chat's last reply is not stored yet; try again shortly"
+    public_detail = True
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": "30"}
+
+
+# What a room refuses a start with, by code: the Workers room answers 409 with the code.
+START_REFUSALS: dict[str, type[WorkerbaseError]] = {e.code: e for e in (GenerationRunning, ReplyNotStored)}
+
+
+def room_name(owner_id: str, chat_id: str) -> str:
+    """A chat's room, per owner: a chat id deleted by one user and taken by another (ids are the
+    client's) must never reach the first one's room, its log or its open tabs."""
+    return f"{owner_id}:{chat_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class GenerationJob:
     chat_id: str
@@ -71,21 +93,22 @@ def closing_chunks(text_id: str, outcome: Outcome) -> list[dict[str, Any]]:
 
 class ChatRoomClient(Protocol):
     """How the Worker reaches a chat's room (a Durable Object stub on Workers, the in-process object
-    locally). Streams are the UI message stream's SSE bytes (`durable/ui_stream.py`)."""
+    locally), one room per owner and chat (`room_name`). Streams are the UI message stream's SSE bytes
+    (`durable/ui_stream.py`)."""
 
     async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> BodyStream:
         """Announce the message, start the reply and stream it from its first chunk; GenerationRunning
-        if one is running."""
+        if one is running, ReplyNotStored if the last reply could not be stored yet."""
         ...
 
-    async def resume(self, chat_id: str, offset: int) -> BodyStream | None:
+    async def resume(self, owner_id: str, chat_id: str, offset: int) -> BodyStream | None:
         """The running reply's stream from chunk `offset`; None when no reply is being generated."""
         ...
 
-    async def stop(self, chat_id: str) -> bool: ...
+    async def stop(self, owner_id: str, chat_id: str) -> bool: ...
 
-    async def publish(self, chat_id: str, kind: str, data: dict[str, Any]) -> None:
-        """Tell the chat's open tabs about a change (kind `chat` or `message`)."""
+    async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
+        """Tell the chat's open tabs about a change (kind `chat`, `message`, ...)."""
         ...
 
     async def join(self, ticket: Ticket, websocket: Any, after: int) -> None:

@@ -4,6 +4,7 @@ events of its generation, numbered from 0 for SSE offsets), the current generati
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,15 +16,26 @@ _SCHEMA = (
     " generation TEXT, position INTEGER, data TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS events_of_generation ON events (generation, position)",
     # The current (or last) generation: running -> ended (reply being stored) -> done (stream closed).
-    "CREATE TABLE IF NOT EXISTS generation (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
-    " job TEXT NOT NULL, reply_id TEXT NOT NULL, text_id TEXT NOT NULL, status TEXT NOT NULL,"
-    " text TEXT NOT NULL, outcome TEXT, saved INTEGER NOT NULL)",
+    # Its text is not kept here: appending to one growing value would rewrite it on every chunk. (An
+    # earlier layout, table `generation`, did; objects that have it just leave it unused.)
+    "CREATE TABLE IF NOT EXISTS current_generation (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
+    " job TEXT NOT NULL, text_id TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, saved INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, expires INTEGER NOT NULL)",
 )
 # Events kept for reconnecting tabs, besides those of the current generation.
 KEEP_EVENTS = 1000
 
 Event = tuple[int, str, dict[str, Any]]
+INTERRUPTED = Outcome("interrupted", "the reply was interrupted")
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationState:
+    job: GenerationJob
+    text_id: str
+    status: str  # running | ended (the reply is being stored) | done (the stream is closed)
+    outcome: Outcome  # INTERRUPTED until the generation ends
+    saved: bool  # the reply is stored in D1
 
 
 class RoomLog:
@@ -68,57 +80,45 @@ class RoomLog:
 
     def begin_generation(self, job: GenerationJob, text_id: str) -> None:
         self._sql(
-            "INSERT OR REPLACE INTO generation"
-            " (singleton, job, reply_id, text_id, status, text, outcome, saved)"
-            " VALUES (1, ?, ?, ?, 'running', '', NULL, 0)",
+            "INSERT OR REPLACE INTO current_generation (singleton, job, text_id, status, outcome, saved)"
+            " VALUES (1, ?, ?, 'running', NULL, 0)",
             job.to_json(),
-            job.reply_id,
             text_id,
         )
         # Forget old events, never the new generation's (it has none yet) nor the last KEEP_EVENTS.
         self._sql("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?", KEEP_EVENTS)
 
-    def add_text(self, reply_id: str, delta_chunk: dict[str, Any]) -> Event:
-        self._sql("UPDATE generation SET text = text || ? WHERE singleton = 1", str(delta_chunk["delta"]))
-        return self.append_chunk(reply_id, delta_chunk)
+    def generation(self) -> GenerationState | None:
+        rows = self._sql(
+            "SELECT job, text_id, status, outcome, saved FROM current_generation WHERE singleton = 1"
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        outcome = INTERRUPTED if row["outcome"] is None else Outcome(**json.loads(str(row["outcome"])))
+        job = GenerationJob.from_json(str(row["job"]))
+        return GenerationState(job, str(row["text_id"]), str(row["status"]), outcome, bool(row["saved"]))
 
-    def generation(self) -> GenerationJob | None:
-        state = self._state()
-        return GenerationJob.from_json(str(state["job"])) if state else None
-
-    def generation_status(self) -> str | None:
-        state = self._state()
-        return str(state["status"]) if state else None
-
-    def generation_text(self) -> str:
-        state = self._state()
-        return str(state["text"]) if state else ""
-
-    def text_id(self) -> str:
-        state = self._state()
-        return str(state["text_id"]) if state else ""
-
-    def outcome(self) -> Outcome:
-        state = self._state()
-        if not state or state["outcome"] is None:
-            return Outcome("interrupted", "the reply was interrupted")
-        return Outcome(**json.loads(str(state["outcome"])))
-
-    def reply_saved(self) -> bool:
-        state = self._state()
-        return bool(state and state["saved"])
+    def text_of(self, reply_id: str) -> str:
+        """The reply's text so far: its text deltas, in order."""
+        rows = self._sql(
+            "SELECT json_extract(data, '$.delta') AS delta FROM events"
+            " WHERE generation = ? AND json_extract(data, '$.type') = 'text-delta' ORDER BY position",
+            reply_id,
+        )
+        return "".join(str(row["delta"]) for row in rows)
 
     def mark_ended(self, outcome: Outcome) -> None:
         self._sql(
-            "UPDATE generation SET status = 'ended', outcome = ? WHERE singleton = 1",
+            "UPDATE current_generation SET status = 'ended', outcome = ? WHERE singleton = 1",
             json.dumps({"finish_reason": outcome.finish_reason, "error": outcome.error}),
         )
 
     def mark_done(self) -> None:
-        self._sql("UPDATE generation SET status = 'done' WHERE singleton = 1")
+        self._sql("UPDATE current_generation SET status = 'done' WHERE singleton = 1")
 
     def mark_saved(self) -> None:
-        self._sql("UPDATE generation SET saved = 1 WHERE singleton = 1")
+        self._sql("UPDATE current_generation SET saved = 1 WHERE singleton = 1")
 
     def use_ticket(self, nonce: str, expires: int, now: datetime) -> bool:
         self._sql("DELETE FROM used_tickets WHERE expires < ?", int(now.timestamp()))
@@ -129,9 +129,3 @@ class RoomLog:
             expires,
         )
         return bool(rows)
-
-    def _state(self) -> dict[str, Any] | None:
-        rows = self._sql(
-            "SELECT job, text_id, status, text, outcome, saved FROM generation WHERE singleton = 1"
-        )
-        return dict(rows[0]) if rows else None

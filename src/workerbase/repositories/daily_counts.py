@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from workerbase.ports import Statement
 
-# Counts one more message unless the day's limit (?3) is reached: no row changes then.
+# Counts one more message unless the day's limit (?3) is reached: no row changes then (a limit of 0
+# allows none, so the day's first message is no exception).
 _TAKE = (
-    "INSERT INTO daily_message_counts (user_id, day, count) VALUES (?1, ?2, 1)"
+    "INSERT INTO daily_message_counts (user_id, day, count) SELECT ?1, ?2, 1 WHERE ?3 > 0"
     " ON CONFLICT (user_id, day) DO UPDATE SET count = count + 1 WHERE count < ?3"
 )
 

@@ -43,6 +43,13 @@ class DailyLimitReached(WorkerbaseError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class MessageAlreadyAnswered(WorkerbaseError):
+    status = 409
+    code = "message_already_answered"
+    title = "This message is not the chat's newest: it was answered already"
+    public_detail = True
+
+
 class LiveChatService:
     def __init__(self, db: Database, rooms: ChatRoomClient, settings: Settings, now: datetime) -> None:
         self._db = db
@@ -75,11 +82,12 @@ class LiveChatService:
         if limit is not None:
             first.append(daily_counts.take_one(user_id, day, limit))
         results = await self._db.batch(first)
+        counted = limit is not None and results[2].meta.changes > 0
         owner = results[1].first()
         if owner is None or owner["user_id"] != user_id:
-            await self._give_back(user_id, day, counted=limit is not None and results[2].meta.changes > 0)
+            await self._take_back(user_id, chat_id, day, counted=counted)
             raise ChatNotFound("no such chat")
-        if limit is not None and results[2].meta.changes == 0:
+        if limit is not None and not counted:
             if results[0].meta.changes > 0:  # nothing may change: not even the chat this request made
                 await self._db.batch([chats.delete_owned(chat_id, user_id)])
             raise DailyLimitReached(limit, self._seconds_until_tomorrow())
@@ -94,11 +102,19 @@ class LiveChatService:
                 ]
             )
         except ConstraintViolation as exc:
-            await self._give_back(user_id, day, counted=limit is not None)
+            await self._take_back(user_id, chat_id, day, counted=counted)
             if "message_id_conflict" in str(exc):
                 raise MessageIdConflict("a message with this id exists with different content") from exc
             raise
         history = [messages.message_from_row(row) for row in reversed(added[2].rows)]
+        added_id = message.id if added[1].meta.changes > 0 else None
+        if not history or history[-1].id != message.id:
+            # The chat was deleted meanwhile, or this is a re-post of a message that was answered.
+            await self._take_back(user_id, chat_id, day, counted=counted, message_id=added_id)
+            if not history:
+                raise ChatNotFound("no such chat")
+            raise MessageAlreadyAnswered(f"message {message.id} is not the chat's newest")
+        sent = history[-1]  # the message just stored (or, on a retry, found)
         job = GenerationJob(
             chat_id=chat_id,
             user_id=user_id,
@@ -106,7 +122,6 @@ class LiveChatService:
             model=model,
             history=[ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
         )
-        sent = history[-1]  # the newest: the message just stored (or found, on a retry)
         announced = {
             "id": sent.id,
             "role": sent.role,
@@ -120,16 +135,18 @@ class LiveChatService:
         except Exception:
             # Not sent after all (a reply is running, or the room failed): take the message back (if this
             # request added it) and the count, then say why.
-            statements = [daily_counts.give_back(user_id, day)] if limit is not None else []
-            if added[1].meta.changes > 0:
-                statements.append(messages.delete_message(message.id, chat_id, user_id))
-            if statements:
-                await self._db.batch(statements)
+            await self._take_back(user_id, chat_id, day, counted=counted, message_id=added_id)
             raise
 
-    async def _give_back(self, user_id: str, day: str, *, counted: bool) -> None:
-        if counted:
-            await self._db.batch([daily_counts.give_back(user_id, day)])
+    async def _take_back(
+        self, user_id: str, chat_id: str, day: str, *, counted: bool, message_id: str | None = None
+    ) -> None:
+        """Undo what a send that fails did: the day's count, and the message if this request added it."""
+        statements = [daily_counts.give_back(user_id, day)] if counted else []
+        if message_id is not None:
+            statements.append(messages.delete_message(message_id, chat_id, user_id))
+        if statements:
+            await self._db.batch(statements)
 
     def _seconds_until_tomorrow(self) -> int:
         tomorrow = datetime.combine(
@@ -149,6 +166,9 @@ def reply_saver(db: Database, now: Any) -> SaveReply:
         if outcome.error:
             metadata["error"] = outcome.error
         reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
-        await MessageService(db, now()).add(job.user_id, job.chat_id, [reply])
+        try:
+            await MessageService(db, now()).add(job.user_id, job.chat_id, [reply])
+        except ChatNotFound:
+            return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry
 
     return save_reply

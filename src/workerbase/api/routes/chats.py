@@ -107,7 +107,7 @@ async def update_chat(
     updated = ChatOut.of(
         await service.update(principal.user_id, chat_id, **body.model_dump(exclude_none=True))
     )
-    await events.publish(chat_id, "chat", updated.model_dump(mode="json"))
+    await events.publish(principal.user_id, chat_id, "chat", updated.model_dump(mode="json"))
     return updated
 
 
@@ -115,9 +115,9 @@ async def update_chat(
 async def delete_chat(
     chat_id: str, principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
 ) -> Response:
-    """One D1 round trip. Open tabs get a `chat-deleted` event."""
+    """One D1 round trip. Open tabs get a `chat-deleted` event; a reply being generated is stopped."""
     await service.delete(principal.user_id, chat_id)
-    await events.publish(chat_id, "chat-deleted", {"id": chat_id})
+    await events.chat_deleted(principal.user_id, chat_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

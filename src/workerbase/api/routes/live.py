@@ -68,7 +68,7 @@ async def resume_stream(
     """The reply being generated, from its first chunk (or chunk `offset`); 204 when none is. One D1
     round trip (the chat is the caller's), then the room."""
     await chats.get(principal.user_id, str(chat_id))
-    stream = await platform.chat_rooms.resume(str(chat_id), offset)
+    stream = await platform.chat_rooms.resume(principal.user_id, str(chat_id), offset)
     if stream is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return StreamResponse(stream, 200, ui_stream.HEADERS)
@@ -81,7 +81,7 @@ async def stop_stream(
     """Stops the reply being generated (the partial reply is stored, marked incomplete); nothing to stop
     is fine too. One D1 round trip, then the room."""
     await chats.get(principal.user_id, str(chat_id))
-    await platform.chat_rooms.stop(str(chat_id))
+    await platform.chat_rooms.stop(principal.user_id, str(chat_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

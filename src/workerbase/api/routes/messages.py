@@ -113,7 +113,7 @@ async def add_messages(
     out = [MessageOut.resolved(m, urls) for m in stored]
     if created:
         for message in out:
-            await events.publish(chat_id, "message", message.model_dump(mode="json"))
+            await events.publish(principal.user_id, chat_id, "message", message.model_dump(mode="json"))
     return out
 
 
@@ -179,7 +179,7 @@ async def update_message(
         principal.user_id, chat_id, message_id, parts=parts, metadata=body.metadata
     )
     out = MessageOut.resolved(updated, urls)
-    await events.publish(chat_id, "message", out.model_dump(mode="json"))
+    await events.publish(principal.user_id, chat_id, "message", out.model_dump(mode="json"))
     return out
 
 
@@ -189,7 +189,7 @@ async def delete_message(
 ) -> Response:
     """One D1 round trip. Open tabs get a `messages-deleted` event."""
     await service.delete(principal.user_id, chat_id, message_id)
-    await events.publish(chat_id, "messages-deleted", {"ids": [message_id]})
+    await events.publish(principal.user_id, chat_id, "messages-deleted", {"ids": [message_id]})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -206,5 +206,5 @@ async def delete_messages_after(
     """Removes the messages after `after` (edit and regenerate). One D1 round trip. Open tabs get a
     `messages-deleted` event."""
     await service.delete_after(principal.user_id, chat_id, after)
-    await events.publish(chat_id, "messages-deleted", {"after": after})
+    await events.publish(principal.user_id, chat_id, "messages-deleted", {"after": after})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,5 +1,5 @@
-"""The local runtime's ChatRoom objects: in-process Durable Objects (one per chat) with their WebSockets
-served by the local server."""
+"""The local runtime's ChatRoom objects: in-process Durable Objects (one per owner and chat) with their
+WebSockets served by the local server."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from workerbase.bindings.local.durable import LocalDurableNamespace
 from workerbase.durable import ui_stream
 from workerbase.durable.chat_room import ChatRoom
-from workerbase.durable.generation import GenerationJob, SaveReply
+from workerbase.durable.generation import GenerationJob, SaveReply, room_name
 from workerbase.ports import ChatModel, DurableStorage, RoomSocket
 from workerbase.services.ws_tickets import InvalidTicket, Ticket
 
@@ -32,30 +32,31 @@ class LocalChatRooms:
         self.rooms = LocalDurableNamespace(root, build, now)
 
     async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> _SseStream:
-        room = self.rooms.get(job.chat_id)
+        room = self.rooms.get(room_name(job.user_id, job.chat_id))
         await room.start(job, user_message)
         return _SseStream(ui_stream.encode(room.read(0)))
 
-    async def resume(self, chat_id: str, offset: int) -> _SseStream | None:
-        room = self.rooms.get(chat_id)
+    async def resume(self, owner_id: str, chat_id: str, offset: int) -> _SseStream | None:
+        room = self.rooms.get(room_name(owner_id, chat_id))
         if not await room.generating():
             return None
         return _SseStream(ui_stream.encode(room.read(offset)))
 
-    async def stop(self, chat_id: str) -> bool:
-        return await self.rooms.get(chat_id).stop()
+    async def stop(self, owner_id: str, chat_id: str) -> bool:
+        return await self.rooms.get(room_name(owner_id, chat_id)).stop()
 
-    async def publish(self, chat_id: str, kind: str, data: dict[str, Any]) -> None:
-        self.rooms.get(chat_id).publish(kind, data)
+    async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
+        self.rooms.get(room_name(owner_id, chat_id)).publish(kind, data)
 
     async def join(self, ticket: Ticket, websocket: WebSocket, after: int) -> None:
         """Serve one tab's WebSocket until it closes: what the room sends, in order."""
-        room = self.rooms.get(ticket.chat_id)
+        name = room_name(ticket.user_id, ticket.chat_id)
+        room = self.rooms.get(name)
         if not room.admit(ticket.nonce, ticket.expires):
             raise InvalidTicket("the ticket was used already")
         await websocket.accept()
         socket = _Socket()
-        sockets = self._sockets[ticket.chat_id]
+        sockets = self._sockets[name]
         sockets.members.add(socket)
         room.replay(socket, after)
         writer = asyncio.ensure_future(socket.pump(websocket))

@@ -9,7 +9,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from js import WebSocketPair
+from js import WebSocketPair, WebSocketRequestResponsePair
 from workers import DurableObject, Response
 
 from workerbase.bindings.workers.ai import WorkersAiModel
@@ -21,7 +21,7 @@ from workerbase.clock import utc_now
 from workerbase.config import Settings
 from workerbase.durable import ui_stream
 from workerbase.durable.chat_room import ChatRoom
-from workerbase.durable.generation import GenerationJob, GenerationRunning
+from workerbase.durable.generation import GenerationJob, GenerationRunning, ReplyNotStored
 from workerbase.models.openai_compatible import OpenAICompatibleModel
 from workerbase.ports import ChatModel, RoomSocket
 from workerbase.services.live_chat import reply_saver
@@ -30,6 +30,8 @@ from workerbase.services.live_chat import reply_saver
 class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
+        # The runtime answers pings itself: a tab's keep-alive never wakes a hibernating room.
+        ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair.new("ping", '{"type":"pong"}'))
         platform = platform_from_env(env)
         self.room = ChatRoom(
             WorkersDurableStorage(ctx.storage),
@@ -47,7 +49,7 @@ class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
             body = json.loads(await request.text())
             try:
                 await self.room.start(GenerationJob.from_json(body["job"]), body["message"])
-            except GenerationRunning as exc:
+            except (GenerationRunning, ReplyNotStored) as exc:  # START_REFUSALS, by code
                 return Response(json.dumps({"code": exc.code, "detail": str(exc)}), status=409)
             return _sse(self.room.read(0))
         if operation == "resume":
@@ -76,8 +78,7 @@ class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
         return Response(None, status=101, web_socket=client)
 
     async def webSocketMessage(self, ws: Any, message: Any) -> None:
-        if message == "ping":  # clients only ping; anything else is ignored
-            ws.send('{"type":"pong"}')
+        """Clients only ping (answered by the runtime, see __init__); anything else is ignored."""
 
     async def webSocketClose(self, ws: Any, code: int, reason: str, was_clean: bool) -> None:
         with contextlib.suppress(Exception):  # already closed: nothing to complete

@@ -1,5 +1,6 @@
 """How the Worker reaches chat rooms on Workers: the `CHAT_ROOM` Durable Object namespace, one object per
-chat (`getByName(chat_id)`), over `fetch` with a small internal protocol (see `chat_room_object.py`).
+owner and chat (`getByName(room_name(...))`), over `fetch` with a small internal protocol (see
+`chat_room_object.py`).
 Streams come back as the room's JS body and are handed to the client's response unread."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import json
 from typing import Any
 
 from workerbase.bindings.workers.streams import JsBodyStream
-from workerbase.durable.generation import GenerationJob, GenerationRunning
+from workerbase.durable.generation import START_REFUSALS, GenerationJob, room_name
 from workerbase.errors import BindingUnavailable
 from workerbase.services.ws_tickets import Ticket
 
@@ -21,28 +22,30 @@ class WorkersChatRooms:
 
     async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> JsBodyStream:
         body = json.dumps({"job": job.to_json(), "message": user_message})
-        response = await self._call(job.chat_id, "start", method="POST", body=body)
-        if response.status == 409:
-            raise GenerationRunning("a reply is being generated in this chat")
+        response = await self._call(room_name(job.user_id, job.chat_id), "start", method="POST", body=body)
+        if response.status == 409:  # the room refused: {code, detail}
+            refusal = json.loads(await response.text())
+            raise START_REFUSALS[refusal["code"]](refusal["detail"])
         return self._stream(response)
 
-    async def resume(self, chat_id: str, offset: int) -> JsBodyStream | None:
-        response = await self._call(chat_id, f"resume?offset={offset}")
+    async def resume(self, owner_id: str, chat_id: str, offset: int) -> JsBodyStream | None:
+        response = await self._call(room_name(owner_id, chat_id), f"resume?offset={offset}")
         return None if response.status == 204 else self._stream(response)
 
-    async def stop(self, chat_id: str) -> bool:
-        response = await self._call(chat_id, "stop", method="POST")
+    async def stop(self, owner_id: str, chat_id: str) -> bool:
+        response = await self._call(room_name(owner_id, chat_id), "stop", method="POST")
         return bool(json.loads(await response.text())["stopped"])
 
-    async def publish(self, chat_id: str, kind: str, data: dict[str, Any]) -> None:
-        await self._call(chat_id, "publish", method="POST", body=json.dumps({"kind": kind, "data": data}))
+    async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
+        body = json.dumps({"kind": kind, "data": data})
+        await self._call(room_name(owner_id, chat_id), "publish", method="POST", body=body)
 
     async def join(self, ticket: Ticket, websocket: Any, after: int) -> None:
         raise RuntimeError("on Workers, WebSocket upgrades go to the room before the app: see src/entry.py")
 
-    async def _call(self, chat_id: str, operation: str, **options: Any) -> Any:
+    async def _call(self, room: str, operation: str, **options: Any) -> Any:
         try:
-            response = await self._rooms.getByName(chat_id).fetch(f"{ROOM_URL}/{operation}", **options)
+            response = await self._rooms.getByName(room).fetch(f"{ROOM_URL}/{operation}", **options)
         except Exception as exc:
             raise BindingUnavailable("CHAT_ROOM", f"{operation}: {exc}") from exc
         if response.status >= 500:
@@ -50,4 +53,6 @@ class WorkersChatRooms:
         return response
 
     def _stream(self, response: Any) -> JsBodyStream:
+        if response.status != 200:
+            raise BindingUnavailable("CHAT_ROOM", f"a stream answered {response.status}")
         return JsBodyStream(response.body, "CHAT_ROOM")

@@ -14,6 +14,7 @@ from workers import Response
 from workerbase.bindings.workers.chat_rooms import ROOM_URL
 from workerbase.bindings.workers.platform import platform_from_env
 from workerbase.clock import utc_now
+from workerbase.durable.generation import room_name
 from workerbase.services.ws_tickets import InvalidTicket, TicketSigner
 
 _SOCKET_PATH = re.compile(r"^/v1/chats/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/ws$")
@@ -33,15 +34,20 @@ async def open_chat_socket(request: Any, env: Any) -> Any:
     query = {name: values[0] for name, values in parse_qs(url.query).items()}
     platform = platform_from_env(env)
     try:
-        after = max(int(query.get("after", "0")), 0)
-        signer = TicketSigner(platform.crypto, platform.settings.auth.jwt_secrets)
+        after = int(query.get("after", "0"))
+    except ValueError:
+        after = -1
+    if after < 0:
+        return _problem(400, "invalid_argument", "`after` must be a sequence number (0 or more)")
+    signer = TicketSigner(platform.crypto, platform.settings.auth.jwt_secrets)
+    try:
         ticket = signer.verify(query.get("ticket", ""), match.group(1), int(utc_now().timestamp()))
-    except (InvalidTicket, ValueError) as exc:
+    except InvalidTicket as exc:
         return _problem(403, "invalid_ticket", str(exc))
     forward = urlencode(
         {"nonce": ticket.nonce, "expires": ticket.expires, "user": ticket.user_id, "after": after}
     )
-    return await env.CHAT_ROOM.getByName(ticket.chat_id).fetch(
+    return await env.CHAT_ROOM.getByName(room_name(ticket.user_id, ticket.chat_id)).fetch(
         f"{ROOM_URL}/ws?{forward}", headers={"Upgrade": "websocket"}
     )
 

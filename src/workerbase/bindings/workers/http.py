@@ -8,6 +8,7 @@ and `aclose()` cancels the body's reader and aborts the request.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,9 @@ class WorkersHttpClient:
             init["body"] = to_js(request.body)  # a Uint8Array copy
         try:
             response = await fetch(request.url, to_js(init, dict_converter=Object.fromEntries))
+        except asyncio.CancelledError:  # e.g. the caller's timeout: the request must not go on in JS
+            controller.abort()
+            raise
         except JsException as exc:
             host = urlsplit(request.url).hostname
             raise BindingUnavailable(BINDING, f"{request.method} {host}: {exc}") from exc

@@ -74,6 +74,10 @@ def js_stream_of(chunks: AsyncIterator[bytes]) -> Any:
             await writer.close()
         except JsException:
             get_logger().debug("the reader of a stream went away", exc_info=True)
+        except Exception as exc:  # the reader sees the stream fail rather than wait for more forever
+            get_logger().exception("a stream's source failed")
+            with contextlib.suppress(JsException):
+                await writer.abort(str(exc))
         finally:
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
