@@ -2,7 +2,8 @@
 real HTTP, servers run on the test's own event loop, and an SSE reader.
 
 The fake's behaviour is chosen by the model name the app sends: `echo` streams a reply word by word;
-`gated` streams one word each time the test opens the gate; `fails` answers 500; `breaks` fails
+`gated` streams one word each time the test opens the gate; `fails` answers 500; `denied` answers 401 as
+OpenAI does for a wrong key (echoing part of it); `breaks` fails
 mid-stream; `hangs` sends headers and then nothing.
 """
 
@@ -18,6 +19,9 @@ import httpx
 import uvicorn
 
 Scope = dict[str, Any]
+
+
+DENIED = "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com."
 
 
 class FakeOpenAI:
@@ -38,9 +42,10 @@ class FakeOpenAI:
         request = json.loads(body)
         self.requests.append({"path": scope["path"], "headers": dict(scope["headers"]), "body": request})
         model = request["model"]
-        if model == "fails":
-            error = {"error": {"message": "The server had an error", "type": "server_error"}}
-            await _respond(send, 500, json.dumps(error).encode(), b"application/json")
+        if model in ("fails", "denied"):
+            status, message = (500, "The server had an error") if model == "fails" else (401, DENIED)
+            error = {"error": {"message": message, "type": "server_error"}}
+            await _respond(send, status, json.dumps(error).encode(), b"application/json")
             return
         await send(
             {

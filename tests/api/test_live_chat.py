@@ -22,7 +22,7 @@ from tests.node import find_node
 from workerbase.config import ModelSettings, Settings
 from workerbase.local import PROJECT_ROOT
 
-MODELS = ("echo", "gated", "fails", "breaks", "hangs")
+MODELS = ("echo", "gated", "fails", "denied", "breaks", "hangs")
 DAILY_LIMIT = 4
 TIMEOUT_SECONDS = 2
 
@@ -225,6 +225,7 @@ async def test_stop_keeps_the_partial_reply_marked_incomplete(
     ("model", "expected_text", "error"),
     [
         ("fails", "", "the model provider answered 500: The server had an error"),
+        ("denied", "", "the model provider refused the server's credentials (401)"),  # no part of the key
         ("breaks", "Hello there", "the model provider failed: upstream overloaded"),
         ("hangs", "", f"the model sent nothing for {TIMEOUT_SECONDS} s"),
     ],

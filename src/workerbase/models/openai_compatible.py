@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from workerbase.errors import BindingUnavailable
+from workerbase.logs import get_logger
 from workerbase.models import ModelFailed, ModelTimeout
 from workerbase.models.sse import events
 from workerbase.ports import HttpClient, HttpRequest, ModelMessage
@@ -43,6 +44,11 @@ class OpenAICompatibleModel:
         except BindingUnavailable as exc:
             raise ModelFailed(f"could not reach the model provider ({exc})") from exc
         try:
+            if response.status in (401, 403):
+                # About the server's key, which the user must not see (providers echo part of it).
+                fields = {"status": response.status, "reason": await _reason(response)}
+                get_logger().error("the model provider refused our credentials", extra={"fields": fields})
+                raise ModelFailed(f"the model provider refused the server's credentials ({response.status})")
             if response.status >= 400:
                 raise ModelFailed(f"the model provider answered {response.status}: {await _reason(response)}")
             async for text in completion_text(response.chunks(), self._timeout):
