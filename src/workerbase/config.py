@@ -55,6 +55,8 @@ class AuthSettings:
     # gets a fresh token instead of revoking the session.
     refresh_reuse_grace_seconds: int = 10
     password_pepper: str | None = None
+    # POST /v1/auth/guest: accounts without email or password (the ai-chatbot's guests).
+    guest_accounts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,7 @@ class Settings:
                     lookup, "REFRESH_REUSE_GRACE_SECONDS", default=10, minimum=0, maximum=120
                 ),
                 password_pepper=_optional_secret(lookup, "PASSWORD_PEPPER"),
+                guest_accounts=_choice(lookup, "GUEST_ACCOUNTS", ("on", "off"), default="off") == "on",
             ),
         )
 

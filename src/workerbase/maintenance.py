@@ -6,21 +6,29 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from workerbase.clock import iso
 from workerbase.logs import get_logger
 from workerbase.platform import Platform
-from workerbase.ports import run
-from workerbase.repositories import daily_counts
+from workerbase.repositories import accounts, daily_counts
 from workerbase.services.files import FileService
 
+# Guests deleted per run (each with everything it owns), and how old a guest must be to be considered.
+MAX_GUESTS_DELETED = 200
+GUEST_GRACE = timedelta(hours=1)
 # Clean-up steps per run (each removes up to 1,000 objects), so one run stays well inside a Worker's
 # time limits; whatever is left waits for the next run.
 MAX_GARBAGE_STEPS = 20
 
 
 async def run_maintenance(platform: Platform, now: datetime) -> int:
-    """Remove the R2 objects no file owns (deleted files, abandoned uploads) and daily message counts of
-    past days. Returns how many objects went."""
-    await run(platform.db, daily_counts.forget_before((now - timedelta(days=2)).date().isoformat()))
+    """Remove guest accounts no one can sign in to any more, the R2 objects no file owns (deleted files and
+    guests', abandoned uploads) and daily message counts of past days. Returns how many objects went."""
+    await platform.db.batch(
+        [
+            daily_counts.forget_before((now - timedelta(days=2)).date().isoformat()),
+            accounts.delete_unreachable_guests(iso(now - GUEST_GRACE), iso(now), MAX_GUESTS_DELETED),
+        ]
+    )
     files = FileService(platform.db, platform.files, platform.crypto, platform.settings, now)
     deleted = 0
     for _ in range(MAX_GARBAGE_STEPS):

@@ -47,9 +47,9 @@ def settings(settings: Settings, fake_url: str) -> Settings:
         api_key="sk-test",
         allowed=MODELS,
         timeout_seconds=TIMEOUT_SECONDS,
-        daily_messages=(("user", DAILY_LIMIT),),
+        daily_messages=(("guest", 1), ("user", DAILY_LIMIT)),
     )
-    return replace(settings, models=models)
+    return replace(settings, models=models, auth=replace(settings.auth, guest_accounts=True))
 
 
 @pytest.fixture
@@ -454,3 +454,17 @@ async def test_resending_a_message_that_was_answered_is_refused_and_counts_nothi
     assert len(await messages_of(live, ada, chat_id)) == 2
     counts = await db.query("SELECT count FROM daily_message_counts")
     assert [row["count"] for row in counts.rows] == [1]
+
+
+async def test_guests_have_their_own_daily_limit(live: httpx.AsyncClient, fake: FakeOpenAI) -> None:
+    session = (await live.post("/v1/auth/guest")).json()
+    visitor = {"authorization": f"Bearer {session['access_token']}"}
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Hi"), "model": "echo"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=visitor) as response:
+        assert response.status_code == 200
+        await read_all(response)
+    body = {"message": user_message("More"), "model": "echo"}
+    refused = await live.post(f"/v1/chats/{chat_id}/stream", json=body, headers=visitor)
+    assert (refused.status_code, refused.json()["code"]) == (429, "daily_message_limit")
+    assert refused.json()["limit"] == 1

@@ -100,3 +100,34 @@ async def test_throttled_signups_insert_nothing(db: Database) -> None:
     assert refused[0].meta.changes == 0
     allowed = await db.batch([accounts.insert_user_unless_throttled(user, "signup:ip:x", at(60))])
     assert allowed[0].meta.changes == 1
+
+
+async def test_guests_read_as_role_guest_and_go_once_no_session_is_live(db: Database) -> None:
+    await migrate(db)
+    await add_user(db, "member")
+    for guest_id in ("g-live", "g-out", "g-new"):
+        created = at(0) if guest_id != "g-new" else at(3600)
+        guest = UserRecord(guest_id, f"{guest_id}@guest.invalid", None, "guest", "!guest", created, created)
+        await db.batch([accounts.insert_user_unless_throttled(guest, "guest:ip:x", created)])
+    await db.batch(
+        [
+            accounts.insert_refresh_token("live", "f1", "g-live", at(0), at(86_400)),
+            accounts.insert_refresh_token("out", "f2", "g-out", at(0), at(86_400)),
+            accounts.revoke_family_of("out", at(10)),
+        ]
+    )
+    stored = (await db.query("SELECT role, guest FROM users WHERE id = 'g-live'")).rows[0]
+    assert (stored["role"], stored["guest"]) == ("user", 1)  # the column; reads say `guest`
+    read = (await db.batch([accounts.select_user_by_id("g-live")]))[0].first()
+    assert read is not None
+    assert accounts.user_from_row(read).role == "guest"
+    rotated = (await db.batch(accounts.rotate_refresh_token("live", "live2", at(20), at(10), at(86_400))))[-1]
+    assert rotated.first() == {"id": "g-live", "role": "guest"}
+    member = (await db.batch([accounts.select_user_by_id("member")]))[0].first()
+    assert member is not None
+    assert member["role"] == "user"
+
+    # At 2 h: g-out has no live session and is old enough; g-new is within the grace; members never go.
+    await db.batch([accounts.delete_unreachable_guests(at(3600), at(7200), 100)])
+    remaining = (await db.query("SELECT id FROM users ORDER BY id")).rows
+    assert [row["id"] for row in remaining] == ["g-live", "g-new", "member"]

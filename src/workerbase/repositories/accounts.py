@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from workerbase.ports import Row, Statement
 
-_SELECT_USER = "SELECT id, email, name, role, password_hash, created_at, updated_at FROM users"
+GUEST = "guest"
+
+
+def role_column(table: str = "") -> str:
+    """The role a user acts with: `guest` for guest accounts (migration 0012), else the `role` column."""
+    return f"CASE WHEN {table}guest = 1 THEN '{GUEST}' ELSE {table}role END AS role"
+
+
+# The f-strings below only put this module's constants into SQL (hence the noqa on S608).
+_USER_COLUMNS = f"id, email, name, {role_column()}, password_hash, created_at, updated_at"
+_SELECT_USER = f"SELECT {_USER_COLUMNS} FROM users"  # noqa: S608
 _SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
 _SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
 _SELECT_USER_PAGE = (
@@ -16,20 +26,19 @@ _SELECT_USER_PAGE = (
 )
 # Exactly one row whether or not the email exists: the user's columns (NULL if unknown) and the locks.
 _SELECT_LOGIN_CANDIDATE = (
-    "SELECT users.id, users.email, users.name, users.role, users.password_hash, users.created_at,"
-    " users.updated_at,"
+    f"SELECT users.id, users.email, users.name, {role_column('users.')}, users.password_hash,"  # noqa: S608
+    " users.created_at, users.updated_at,"
     " (SELECT locked_until FROM login_throttles WHERE key = ?2) AS account_locked_until,"
     " (SELECT locked_until FROM login_throttles WHERE key = ?3) AS ip_locked_until"
     " FROM (SELECT 1) LEFT JOIN users ON users.email = ?1"
 )
 _UPDATE_NAME_RETURNING_USER = (
-    "UPDATE users SET name = ?, updated_at = ? WHERE id = ?"
-    " RETURNING id, email, name, role, password_hash, created_at, updated_at"
+    f"UPDATE users SET name = ?, updated_at = ? WHERE id = ? RETURNING {_USER_COLUMNS}"  # noqa: S608
 )
 # Inserts nothing while the throttle key (?8) is locked at time ?9.
 _INSERT_USER_UNLESS_THROTTLED = (
-    "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)"
-    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+    "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at, guest)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10"
     " WHERE NOT EXISTS (SELECT 1 FROM login_throttles WHERE key = ?8 AND locked_until > ?9)"
 )
 
@@ -58,18 +67,21 @@ def user_from_row(row: Row) -> UserRecord:
 
 
 def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) -> Statement:
+    """A user of role `guest` is stored as a guest account (its `role` column says `user`)."""
+    guest = user.role == GUEST
     return Statement(
         _INSERT_USER_UNLESS_THROTTLED,
         [
             user.id,
             user.email,
             user.name,
-            user.role,
+            "user" if guest else user.role,
             user.password_hash,
             user.created_at,
             user.updated_at,
             throttle_key,
             now,
+            int(guest),
         ],
     )
 
@@ -140,7 +152,7 @@ def rotate_refresh_token(
             [successor_hash, now, successor_expires_at, presented_hash, grace_start],
         ),
         Statement(
-            "SELECT users.id AS id, users.role AS role FROM refresh_tokens"
+            f"SELECT users.id AS id, {role_column('users.')} FROM refresh_tokens"  # noqa: S608
             " JOIN users ON users.id = refresh_tokens.user_id WHERE refresh_tokens.token_hash = ?",
             [successor_hash],
         ),
@@ -163,6 +175,17 @@ def revoke_all_sessions(user_id: str, now: str) -> Statement:
 
 def update_user_name(user_id: str, name: str | None, now: str) -> Statement:
     return Statement(_UPDATE_NAME_RETURNING_USER, [name, now, user_id])
+
+
+def delete_unreachable_guests(created_before: str, now: str, limit: int) -> Statement:
+    """Guests without a live session can never sign in again (they have no password): their accounts
+    go, with everything they own (cascades; their files' objects are queued for deletion by trigger)."""
+    return Statement(
+        "DELETE FROM users WHERE id IN (SELECT id FROM users WHERE guest = 1 AND created_at < ?1"
+        " AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE refresh_tokens.user_id = users.id"
+        " AND refresh_tokens.revoked_at IS NULL AND refresh_tokens.expires_at > ?2) LIMIT ?3)",
+        [created_before, now, limit],
+    )
 
 
 def delete_user(user_id: str) -> Statement:

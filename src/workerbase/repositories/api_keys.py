@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workerbase.ports import Row, Statement
+from workerbase.repositories.accounts import role_column
 
 _COLUMNS = "id, user_id, name, prefix, scopes, created_at, expires_at"
 # Inserts nothing once the user has ?9 keys.
@@ -14,7 +15,8 @@ _INSERT_UNLESS_AT_LIMIT = (
 )
 # The principal behind a presented key: the key's scopes and its owner's role, if the key is live.
 _SELECT_PRINCIPAL = (
-    "SELECT api_keys.user_id AS user_id, api_keys.scopes AS scopes, users.role AS role FROM api_keys"
+    f"SELECT api_keys.user_id AS user_id, api_keys.scopes AS scopes, {role_column('users.')}"  # noqa: S608
+    " FROM api_keys"
     " JOIN users ON users.id = api_keys.user_id"
     " WHERE api_keys.key_hash = ? AND (api_keys.expires_at IS NULL OR api_keys.expires_at > ?)"
 )

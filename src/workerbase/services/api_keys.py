@@ -17,6 +17,7 @@ from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, run
 from workerbase.repositories import api_keys
+from workerbase.repositories.accounts import GUEST
 from workerbase.repositories.api_keys import ApiKeyRecord
 
 KEY_PREFIX = "wb_"
@@ -33,6 +34,13 @@ class ApiKeyNotFound(WorkerbaseError):
     status = 404
     code = "not_found"
     title = "No such API key"
+
+
+class GuestNotAllowed(WorkerbaseError):
+    status = 403
+    code = "guest_not_allowed"
+    title = "Guest accounts cannot do this"
+    public_detail = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +71,11 @@ class ApiKeyService:
         self._now = now
 
     async def create(
-        self, user_id: str, name: str, scopes: tuple[str, ...], expires_in_days: int | None
+        self, user_id: str, role: str, name: str, scopes: tuple[str, ...], expires_in_days: int | None
     ) -> CreatedKey:
-        """One round trip."""
+        """One round trip. Guests get none: a key would outlive the sessions, a guest's only way in."""
+        if role == GUEST:
+            raise GuestNotAllowed("guest accounts cannot have API keys; sign up for one")
         key = KEY_PREFIX + base64.urlsafe_b64encode(self._crypto.random_bytes(32)).decode().rstrip("=")
         expires_at = iso(self._now + timedelta(days=expires_in_days)) if expires_in_days else None
         record = ApiKeyRecord(

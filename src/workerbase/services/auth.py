@@ -1,7 +1,7 @@
-"""Accounts and sessions: signup, login, refresh-token rotation, logout.
+"""Accounts and sessions: signup, guest accounts, login, refresh-token rotation, logout.
 
-D1 round trips (the HTTP tests assert them): signup 1 (one batch); login 2 (a read, then one batch);
-refresh 1 (one batch); logout 1; logout everywhere 1; change password 2; rename 1; delete account 1.
+D1 round trips (the HTTP tests assert them): signup 1 (one batch); a guest 1; login 2 (a read, then one
+batch); refresh 1 (one batch); logout 1; logout everywhere 1; change password 2; rename 1; delete account 1.
 Verifying an access token costs none.
 """
 
@@ -17,12 +17,14 @@ from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
 from workerbase.repositories import accounts, throttles
-from workerbase.repositories.accounts import UserRecord
+from workerbase.repositories.accounts import GUEST, UserRecord
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
 from workerbase.services.throttling import (
+    GUEST_PER_IP,
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_IP,
     SIGNUP_PER_IP,
+    ThrottlePolicy,
     TooManyAttempts,
     raise_if_locked,
 )
@@ -39,6 +41,16 @@ class EmailTaken(WorkerbaseError):
     status = 409
     code = "email_taken"
     title = "An account with this email already exists"
+
+
+class GuestAccountsDisabled(WorkerbaseError):
+    status = 403
+    code = "guest_accounts_disabled"
+    title = "Guest accounts are not enabled here (GUEST_ACCOUNTS)"
+
+
+# Never a valid PBKDF2 encoding, so no password ever verifies against it: guests sign in by session only.
+GUEST_PASSWORD_HASH = "!guest"  # noqa: S105  (not a password: the marker of having none)
 
 
 class InvalidCredentials(WorkerbaseError):
@@ -102,31 +114,42 @@ class AuthService:
         """One round trip: the user (unless the IP is locked out), the IP's signup count, the first
         session and the lock's state, in one batch."""
         check_password_length(password)
-        now = iso(self._now)
-        throttle_key = SIGNUP_PER_IP.key(client_ip)
-        user = UserRecord(
-            id=str(uuid.uuid4()),
-            email=normalise_email(email),
-            name=name,
-            role="user",
-            password_hash=await self._passwords.hash(password),
-            created_at=now,
-            updated_at=now,
-        )
-        refresh_token, start_session = self._new_session(user.id)
+        user = self._new_user(normalise_email(email), name, "user", await self._passwords.hash(password))
         try:
-            results = await self._db.batch(
-                [
-                    accounts.insert_user_unless_throttled(user, throttle_key, now),
-                    SIGNUP_PER_IP.record(client_ip, self._now),
-                    start_session,
-                    Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [throttle_key]),
-                ]
-            )
+            return await self._create(user, SIGNUP_PER_IP, client_ip)
         except ConstraintViolation as exc:
             if exc.kind == "unique":
                 raise EmailTaken("an account with this email already exists") from exc
             raise
+
+    async def start_guest_session(self, client_ip: str) -> Session:
+        """A guest account and its session (one round trip, as signup; throttled per IP). A guest has no
+        password: once its sessions end it cannot sign in again, and the maintenance deletes it."""
+        if not self._settings.guest_accounts:
+            raise GuestAccountsDisabled("guest accounts are off (GUEST_ACCOUNTS)")
+        user_id = str(uuid.uuid4())
+        user = self._new_user(f"guest-{user_id}@guest.invalid", None, GUEST, GUEST_PASSWORD_HASH, user_id)
+        return await self._create(user, GUEST_PER_IP, client_ip)
+
+    def _new_user(
+        self, email: str, name: str | None, role: str, password_hash: str, user_id: str | None = None
+    ) -> UserRecord:
+        now = iso(self._now)
+        return UserRecord(user_id or str(uuid.uuid4()), email, name, role, password_hash, now, now)
+
+    async def _create(self, user: UserRecord, throttle: ThrottlePolicy, client_ip: str) -> Session:
+        """The user (unless the IP is locked out), the IP's count, the first session and the lock's state,
+        in one batch."""
+        throttle_key = throttle.key(client_ip)
+        refresh_token, start_session = self._new_session(user.id)
+        results = await self._db.batch(
+            [
+                accounts.insert_user_unless_throttled(user, throttle_key, user.created_at),
+                throttle.record(client_ip, self._now),
+                start_session,
+                Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [throttle_key]),
+            ]
+        )
         if results[0].meta.changes == 0:
             lock = results[3].first() or {}
             raise_if_locked(self._now, lock.get("locked_until"))

@@ -1,4 +1,4 @@
-"""Throttles for failed logins (per account and per client IP) and for signups (per IP).
+"""Throttles for failed logins (per account and per client IP) and for signups and guest accounts (per IP).
 
 After a policy's free attempts within its window (counted from the last attempt), every further attempt
 locks the key for an exponentially growing time (base, 2 x base, 4 x base, ...), capped at 15 minutes;
@@ -49,6 +49,8 @@ LOGIN_PER_IP = ThrottlePolicy("login:ip", free_attempts=20, window=timedelta(hou
 SIGNUP_PER_IP = ThrottlePolicy(
     "signup:ip", free_attempts=10, window=timedelta(hours=1), base_delay_seconds=60
 )
+# Guest accounts need no email, so only this stops one client minting accounts (and daily message quotas).
+GUEST_PER_IP = ThrottlePolicy("guest:ip", free_attempts=20, window=timedelta(hours=1), base_delay_seconds=60)
 
 
 class TooManyAttempts(WorkerbaseError):

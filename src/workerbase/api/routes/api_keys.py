@@ -43,7 +43,7 @@ async def create_api_key(
 ) -> CreatedApiKeyOut:
     """One D1 round trip. Scopes: ["read"] or ["read", "write"] (write implies read)."""
     scopes = ("read", "write") if "write" in body.scopes else ("read",)
-    created = await keys.create(principal.user_id, body.name, scopes, body.expires_in_days)
+    created = await keys.create(principal.user_id, principal.role, body.name, scopes, body.expires_in_days)
     return CreatedApiKeyOut(**ApiKeyOut.of(created.record).model_dump(), key=created.key)
 
 

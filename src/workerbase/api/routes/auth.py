@@ -1,6 +1,6 @@
-"""`/v1/auth`: signup, login, refresh, logout. Errors: 409 email_taken (signup only: the one place an
-email's existence shows, by necessity), 401 invalid_credentials (wrong email and wrong password alike),
-401 invalid_refresh_token."""
+"""`/v1/auth`: signup, guest accounts, login, refresh, logout. Errors: 409 email_taken (signup only: the
+one place an email's existence shows, by necessity), 401 invalid_credentials (wrong email and wrong
+password alike), 401 invalid_refresh_token, 403 guest_accounts_disabled."""
 
 from __future__ import annotations
 
@@ -41,6 +41,15 @@ async def signup(body: SignupIn, auth: AuthDep, client_ip: ClientIpDep) -> Sessi
     """One D1 round trip: the IP's signup throttle, the user and the first refresh token in one batch.
     429 with Retry-After when the IP signs up too often."""
     return SessionOut.of(await auth.signup(body.email, body.password, body.name, client_ip))
+
+
+@router.post("/guest", status_code=status.HTTP_201_CREATED)
+async def start_guest_session(auth: AuthDep, client_ip: ClientIpDep) -> SessionOut:
+    """A guest account and its session, for apps that let visitors chat before signing up (when
+    GUEST_ACCOUNTS=on; 403 `guest_accounts_disabled` otherwise). The account has the role `guest` (its
+    own daily message limit) and no password: it lasts as long as its sessions (refresh them), and is
+    deleted after the last one ends. One D1 round trip; 429 with Retry-After when the IP asks too often."""
+    return SessionOut.of(await auth.start_guest_session(client_ip))
 
 
 @router.post("/login")
