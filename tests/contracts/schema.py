@@ -1,11 +1,12 @@
 """Applies `migrations/` through the Database port, so contract tests can run the app's SQL on D1 in
-Pyodide too (where there is no sqlite3 `executescript`)."""
+Pyodide too (where there is no sqlite3 `executescript`); and the rows most of those tests start from."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from workerbase.ports import Database, Statement
+from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -32,3 +33,16 @@ def split_statements(script: str) -> list[str]:
 async def migrate(db: Database) -> None:
     for path in sorted(MIGRATIONS.glob("*.sql")):
         await db.batch([Statement(sql) for sql in split_statements(path.read_text(encoding="utf-8"))])
+
+
+def user_and_chat(user_id: str, chat_id: str, now: str) -> list[Statement]:
+    """A user (`<user_id>@example.com`) owning one chat."""
+    user = UserRecord(user_id, f"{user_id}@example.com", None, "user", "h", now, now)
+    return [
+        insert_user_unless_throttled(user, f"signup:ip:{user_id}", now),
+        Statement(
+            "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [chat_id, user_id, now, now, now],
+        ),
+    ]

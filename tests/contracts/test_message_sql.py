@@ -4,29 +4,18 @@ inserts, edits and deletes through its triggers, and a conflicting re-post abort
 from __future__ import annotations
 
 from tests.contracts.expect import raises
-from tests.contracts.schema import migrate
+from tests.contracts.schema import migrate, user_and_chat
 from workerbase.errors import ConstraintViolation
 from workerbase.ports import Database, Statement, run
 from workerbase.repositories import messages
 from workerbase.repositories import search as search_sql
-from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
 
 NOW = "2026-11-23T12:00:00.000Z"
 
 
 async def setup(db: Database) -> None:
     await migrate(db)
-    user = UserRecord("u1", "u1@example.com", None, "user", "h", NOW, NOW)
-    await db.batch(
-        [
-            insert_user_unless_throttled(user, "signup:ip:x", NOW),
-            Statement(
-                "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                ["c1", "u1", NOW, NOW, NOW],
-            ),
-        ]
-    )
+    await db.batch(user_and_chat("u1", "c1", NOW))
 
 
 def say(message_id: str, words: str) -> Statement:
@@ -94,15 +83,9 @@ async def test_search_statement_ranks_pages_and_marks(db: Database) -> None:
 async def test_search_sees_only_the_owners_messages(db: Database) -> None:
     await setup(db)
     other = "0b7e-41aa"  # dashes, like the UUIDs users get: the owner token drops them
-    user = UserRecord(other, "u2@example.com", None, "user", "h", NOW, NOW)
     await db.batch(
         [
-            insert_user_unless_throttled(user, "signup:ip:y", NOW),
-            Statement(
-                "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                ["c2", other, NOW, NOW, NOW],
-            ),
+            *user_and_chat(other, "c2", NOW),
             say("m1", "apple from u1"),
             messages.insert_message(
                 "m2", "c2", other, "user", [{"type": "text", "text": "apple"}], None, NOW

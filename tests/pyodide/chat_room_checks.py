@@ -20,7 +20,7 @@ from pyodide.ffi import create_proxy
 from workers import Request, _EnvWrapper, python_from_rpc, python_to_rpc
 
 from tests.contracts.expect import raises
-from tests.contracts.schema import migrate
+from tests.contracts.schema import migrate, user_and_chat
 from workerbase.bindings.workers.ai import WorkersAiModel
 from workerbase.bindings.workers.chat_room_object import ChatRoomObject
 from workerbase.bindings.workers.chat_sockets import is_chat_socket, open_chat_socket
@@ -30,8 +30,7 @@ from workerbase.bindings.workers.streams import JsBodyStream
 from workerbase.clock import utc_now
 from workerbase.durable.generation import GenerationJob, GenerationRunning, room_name
 from workerbase.models import ModelFailed, ModelTimeout
-from workerbase.ports import BodyStream, Database, ModelMessage, Statement
-from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
+from workerbase.ports import BodyStream, Database, ModelMessage
 from workerbase.services.ws_tickets import TicketSigner
 
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
@@ -74,17 +73,7 @@ class _World:
 async def _world(db: Database, chat_id: str, **vars: str) -> _World:
     """D1 with our schema, a user `u1` owning chat `chat_id`, and the Worker's env for Workers AI."""
     await migrate(db)
-    user = UserRecord("u1", "u1@example.com", None, "user", "h", NOW, NOW)
-    await db.batch(
-        [
-            insert_user_unless_throttled(user, "signup:ip:x", NOW),
-            Statement(
-                "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [chat_id, "u1", NOW, NOW, NOW],
-            ),
-        ]
-    )
+    await db.batch(user_and_chat("u1", chat_id, NOW))
     return _World({"MODEL_PROVIDER": "workers-ai", "MODELS": MODEL, **vars})
 
 
