@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from workerbase.clock import iso
 from workerbase.logs import get_logger
 from workerbase.platform import Platform
+from workerbase.ports import run
 from workerbase.repositories import accounts, daily_counts
 from workerbase.services.files import FileService
 
@@ -23,12 +24,15 @@ MAX_GARBAGE_STEPS = 20
 async def run_maintenance(platform: Platform, now: datetime) -> int:
     """Remove guest accounts no one can sign in to any more, the R2 objects no file owns (deleted files and
     guests', abandoned uploads) and daily message counts of past days. Returns how many objects went."""
-    await platform.db.batch(
-        [
-            daily_counts.forget_before((now - timedelta(days=2)).date().isoformat()),
-            accounts.delete_unreachable_guests(iso(now - GUEST_GRACE), iso(now), MAX_GUESTS_DELETED),
-        ]
-    )
+    # Each step on its own: one that fails (a long cascade hitting a D1 limit) must not hold up the others.
+    for step in (
+        daily_counts.forget_before((now - timedelta(days=2)).date().isoformat()),
+        accounts.delete_unreachable_guests(iso(now - GUEST_GRACE), iso(now), MAX_GUESTS_DELETED),
+    ):
+        try:
+            await run(platform.db, step)
+        except Exception:
+            get_logger().exception("maintenance step failed", extra={"fields": {"sql": step.sql[:60]}})
     files = FileService(platform.db, platform.files, platform.crypto, platform.settings, now)
     deleted = 0
     for _ in range(MAX_GARBAGE_STEPS):

@@ -246,9 +246,11 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
     replayed = [json.loads(m) for m in client.received.to_py()]
     assert replayed == [{"seq": 1, "type": "chat", "data": {"id": chat, "title": "Before the tab"}}]
 
-    client.send("ping")  # answered by the runtime's auto-response: the object is not called
+    # The object registered the ping -> pong auto-response (the stand-in answers as workerd would,
+    # without calling the object); anything else reaches the object, which ignores it.
+    client.send("ping")
     assert json.loads(client.received.to_py()[-1]) == {"type": "pong"}
-    client.send("hello")  # anything else reaches the object, which ignores it
+    client.send("hello")
     await server.delivered
     assert len(client.received.to_py()) == 2
 

@@ -5,7 +5,8 @@ alarms due while the process was down run after a restart."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +15,9 @@ from typing import Any
 import pytest
 
 from workerbase.bindings.local.durable import LocalDurableNamespace
+from workerbase.durable import chat_room
 from workerbase.durable.chat_room import WATCHDOG_INTERVAL, ChatRoom
-from workerbase.durable.generation import GenerationJob, Outcome, ReplyNotStored
+from workerbase.durable.generation import GenerationJob, GenerationRunning, Outcome, ReplyNotStored
 from workerbase.ports import ChatModel, DurableStorage, ModelMessage, RoomSocket
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -61,11 +63,28 @@ class NoSockets:
         return []
 
 
+class YieldingAlarms:
+    """The storage, with `set_alarm` giving other tasks a turn, as an awaited call on Workers may."""
+
+    def __init__(self, storage: DurableStorage) -> None:
+        self._storage = storage
+        self.exec, self.transaction = storage.exec, storage.transaction
+        self.get_alarm, self.delete_alarm = storage.get_alarm, storage.delete_alarm
+
+    async def set_alarm(self, at: datetime) -> None:
+        await asyncio.sleep(0)
+        await self._storage.set_alarm(at)
+
+
 def namespace(
-    root: Path, model: ChatModel, replies: Replies, clock: list[datetime]
+    root: Path,
+    model: ChatModel,
+    replies: Replies,
+    clock: list[datetime],
+    storage: Callable[[DurableStorage], DurableStorage] = lambda storage: storage,
 ) -> LocalDurableNamespace[ChatRoom]:
-    def build(name: str, storage: DurableStorage) -> ChatRoom:
-        return ChatRoom(storage, NoSockets(), model, replies, lambda: clock[0])
+    def build(name: str, raw: DurableStorage) -> ChatRoom:
+        return ChatRoom(storage(raw), NoSockets(), model, replies, lambda: clock[0])
 
     return LocalDurableNamespace(root, build, lambda: clock[0])
 
@@ -206,3 +225,56 @@ async def test_a_reader_stops_at_its_generations_finish(tmp_path: Path) -> None:
 
 async def _all(chunks: AsyncIterator[dict[str, Any]]) -> list[dict[str, Any]]:
     return [chunk async for chunk in chunks]
+
+
+async def test_two_starts_at_once_make_one_reply(tmp_path: Path) -> None:
+    clock, replies = [NOW], Replies()
+    room = namespace(tmp_path, ScriptedModel(["Hi"]), replies, clock, YieldingAlarms).get("chat-1")
+    starts = [room.start(JOB, MESSAGE), room.start(replace(JOB, reply_id="reply-2"), MESSAGE)]
+    results = await asyncio.gather(*starts, return_exceptions=True)
+    assert [type(r) for r in results].count(GenerationRunning) == 1
+    chunks = await chunks_of(room)
+    assert [c["type"] for c in chunks].count("start") == 1
+    assert len(replies.saved) == 1
+
+
+async def test_a_reply_that_can_never_be_stored_is_given_up_so_the_chat_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chat_room, "MAX_STORE_ATTEMPTS", 3)
+    clock, replies = [NOW], Replies(failures=1000)
+    rooms = namespace(tmp_path, ScriptedModel(["Hi"]), replies, clock)
+    room = rooms.get("chat-1")
+    await room.start(JOB, MESSAGE)
+    await chunks_of(room)  # the first attempt failed
+    for _ in range(2):
+        clock[0] += WATCHDOG_INTERVAL
+        assert await rooms.run_due_alarms() == 1
+    clock[0] += WATCHDOG_INTERVAL
+    assert await rooms.run_due_alarms() == 0  # given up: no more alarms
+    replies.failures = 0
+    await room.start(replace(JOB, reply_id="reply-2"), MESSAGE)  # the chat takes messages again
+    await chunks_of(room)
+    assert [saved[0] for saved in replies.saved] == ["reply-2"]
+
+
+class SentFrames:
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+
+    def send(self, text: str) -> None:
+        self.frames.append(json.loads(text))
+
+
+async def test_a_tab_counting_from_another_log_is_told_to_reload(tmp_path: Path) -> None:
+    room = namespace(tmp_path, ScriptedModel([]), Replies(), [NOW]).get("chat-1")
+    empty = SentFrames()
+    room.replay(empty, after=7)  # a room with no events, and a tab that saw 7 (the storage was reset)
+    assert empty.frames == [{"type": "gap", "first_seq": None, "last_seq": None}]
+    room.publish("chat", {"title": "a"})
+    room.publish("chat", {"title": "b"})
+    ahead, behind = SentFrames(), SentFrames()
+    room.replay(ahead, after=7)
+    room.replay(behind, after=1)
+    assert ahead.frames == [{"type": "gap", "first_seq": 1, "last_seq": 2}]
+    assert behind.frames == [{"seq": 2, "type": "chat", "data": {"title": "b"}}]

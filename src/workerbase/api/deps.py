@@ -15,6 +15,7 @@ from workerbase.platform import Platform
 from workerbase.services.api_keys import ApiKeyService, looks_like_api_key
 from workerbase.services.auth import AuthService
 from workerbase.services.files import FileService
+from workerbase.services.throttling import client_network
 from workerbase.services.tokens import InvalidToken
 
 
@@ -49,13 +50,14 @@ FileServiceDep = Annotated[FileService, Depends(get_file_service)]
 
 
 async def get_client_ip(request: Request) -> str:
-    """The caller's IP, for throttling. On Cloudflare the edge sets CF-Connecting-IP and overwrites any
-    value the client sent; the local runtime (no edge in front) uses the socket's peer address unless
-    the header is present, so do not expose it to the internet without a proxy that sets the header."""
+    """The caller's network, for per-IP throttles (`client_network`: IPv6 counts by /64). On Cloudflare
+    the edge sets CF-Connecting-IP and overwrites any value the client sent; the local runtime (no edge
+    in front) uses the socket's peer address unless the header is present, so do not expose it to the
+    internet without a proxy that sets the header."""
     edge = request.headers.get("cf-connecting-ip", "").strip()
     if edge:
-        return edge
-    return request.client.host if request.client else "unknown"
+        return client_network(edge)
+    return client_network(request.client.host) if request.client else "unknown"
 
 
 ClientIpDep = Annotated[str, Depends(get_client_ip)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -38,6 +38,9 @@ from workerbase.ports import ChatModel, DurableStorage, RoomSockets
 
 # While a generation runs (or its reply is not stored yet), the alarm checks this often.
 WATCHDOG_INTERVAL = timedelta(seconds=30)
+# Tries to store a reply (an hour of alarms) before it is given up: a reply that can never be stored
+# (a bug, a limit) must not keep the chat from taking new messages for good.
+MAX_STORE_ATTEMPTS = 120
 
 
 class ChatRoom:
@@ -55,8 +58,9 @@ class ChatRoom:
         self._model = model
         self._save_reply = save_reply
         self._now = now
-        self._task: asyncio.Task[None] | None = None  # the generation, or the ending of an orphaned one
+        self._task: asyncio.Task[None] | None = None  # the generation running in this instance
         self._reading: asyncio.Task[Outcome] | None = None  # the part of the generation that stop() ends
+        self._settling: asyncio.Task[None] | None = None  # finishing what an evicted instance left
         self._wake = asyncio.Event()
 
     # --- what the Worker asks of the room ------------------------------------------------------------
@@ -65,13 +69,11 @@ class ChatRoom:
         """Announce the user's message and begin generating `job`'s reply; read it with `read(0)`.
         GenerationRunning while one runs; ReplyNotStored while the last reply cannot be stored."""
         await self._settle()
-        if self._busy():
-            raise GenerationRunning("a reply is being generated in this chat")
-        last = self._log.generation()
-        if last is not None and not last.saved:
-            raise ReplyNotStored("the chat's last reply could not be stored yet")
-        # Armed before anything begins: if this fails, nothing has.
+        self._check_can_start()
+        # Armed before anything begins: if this fails, nothing has. Checked again after the wait, which
+        # another start may have used.
         await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
+        self._check_can_start()
         text_id = uuid.uuid4().hex
 
         def begin() -> list[tuple[int, str, dict[str, Any]]]:
@@ -83,6 +85,13 @@ class ChatRoom:
         self._broadcast(self._storage.transaction(begin))
         self._reading = reading = asyncio.ensure_future(self._read_reply(job, text_id))
         self._task = asyncio.ensure_future(self._generate(job, text_id, reading))
+
+    def _check_can_start(self) -> None:
+        if self._busy() or (self._settling is not None and not self._settling.done()):
+            raise GenerationRunning("a reply is being generated in this chat")
+        last = self._log.generation()
+        if last is not None and not last.saved:
+            raise ReplyNotStored("the chat's last reply could not be stored yet")
 
     async def read(self, offset: int = 0) -> AsyncIterator[dict[str, Any]]:
         """The chunks of the current (or last) generation from `offset` on, waiting for new ones until its
@@ -134,9 +143,11 @@ class ChatRoom:
     def replay(self, socket: Any, after: int) -> None:
         """Send a socket that just joined what it missed after `after`, in order. Synchronous, so no
         event can come between this and the broadcasts that follow."""
-        first = self._log.first_seq()
-        if first is not None and after + 1 < first:
-            socket.send(json.dumps({"type": "gap", "first_seq": first}))  # the client reloads the chat
+        first, last = self._log.seq_range()
+        if (first is not None and after + 1 < first) or after > (last or 0):
+            # More was missed than the room keeps, or the client counts from another log (the room's
+            # storage was reset): it reloads the chat and takes seqs from here.
+            socket.send(json.dumps({"type": "gap", "first_seq": first, "last_seq": last}))
         for event in self._log.events_after(after):
             socket.send(_frame(*event))
 
@@ -184,29 +195,42 @@ class ChatRoom:
         self._broadcast(self._storage.transaction(close))
 
     async def _store_reply(self, job: GenerationJob, outcome: Outcome) -> None:
+        """Store the reply in D1; on failure the alarm retries, up to MAX_STORE_ATTEMPTS (then the reply
+        is given up, logged, so that the chat takes new messages again)."""
         try:
             await self._save_reply(job, self._log.text_of(job.reply_id), outcome)
         except Exception:
-            fields = {"chat_id": job.chat_id}
-            get_logger().exception("could not store the reply; the alarm retries", extra={"fields": fields})
-            await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
-            return
+            failures = self._storage.transaction(self._log.count_store_failure)
+            fields = {"chat_id": job.chat_id, "reply_id": job.reply_id, "failures": failures}
+            if failures < MAX_STORE_ATTEMPTS:
+                get_logger().exception("could not store the reply; will retry", extra={"fields": fields})
+                await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
+                return
+            get_logger().exception("could not store the reply; giving it up", extra={"fields": fields})
         self._storage.transaction(self._log.mark_saved)
 
     async def _settle(self) -> None:
         """Finish what an evicted instance left: a generation not done with no task here died with it
         and is ended (as interrupted if it was still running; with its own outcome if it died while
-        ending), as this room's task so that concurrent callers wait for it rather than end it twice;
-        a reply that could not be stored is tried again."""
+        ending); a reply that could not be stored is tried again. Done once, however many callers ask:
+        the others wait for it."""
+        if self._settling is None or self._settling.done():
+            work = None if self._busy() else self._unsettled_work()
+            if work is None:
+                return
+            self._settling = asyncio.ensure_future(work)
+        await asyncio.wait([self._settling])  # not `await`: a caller cancelled meanwhile must not cancel it
+
+    def _unsettled_work(self) -> Coroutine[Any, Any, None] | None:
         generation = self._log.generation()
-        if generation is None or self._busy():
-            return
+        if generation is None:
+            return None
         if generation.status != "done":
             outcome = INTERRUPTED if generation.status == "running" else generation.outcome
-            self._task = task = asyncio.ensure_future(self._end(generation.job, generation.text_id, outcome))
-            await asyncio.wait([task])
-        elif not generation.saved:
-            await self._store_reply(generation.job, generation.outcome)
+            return self._end(generation.job, generation.text_id, outcome)
+        if not generation.saved:
+            return self._store_reply(generation.job, generation.outcome)
+        return None
 
     def _busy(self) -> bool:
         return self._task is not None and not self._task.done()

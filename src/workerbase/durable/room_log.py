@@ -19,7 +19,8 @@ _SCHEMA = (
     # Its text is not kept here: appending to one growing value would rewrite it on every chunk. (An
     # earlier layout, table `generation`, did; objects that have it just leave it unused.)
     "CREATE TABLE IF NOT EXISTS current_generation (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
-    " job TEXT NOT NULL, text_id TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, saved INTEGER NOT NULL)",
+    " job TEXT NOT NULL, text_id TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, saved INTEGER NOT NULL,"
+    " store_failures INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, expires INTEGER NOT NULL)",
 )
 # Events kept for reconnecting tabs, besides those of the current generation.
@@ -74,9 +75,11 @@ class RoomLog:
         rows = self._sql("SELECT seq, kind, data FROM events WHERE seq > ? ORDER BY seq", seq)
         return [(int(row["seq"] or 0), str(row["kind"]), json.loads(str(row["data"]))) for row in rows]
 
-    def first_seq(self) -> int | None:
-        (row,) = self._sql("SELECT min(seq) AS first FROM events")
-        return None if row["first"] is None else int(row["first"])
+    def seq_range(self) -> tuple[int | None, int | None]:
+        """The first and last seq the log holds (pruning keeps the newest events, so never none after one)."""
+        (row,) = self._sql("SELECT min(seq) AS first, max(seq) AS last FROM events")
+        first, last = row["first"], row["last"]
+        return (None if first is None else int(first)), (None if last is None else int(last))
 
     def begin_generation(self, job: GenerationJob, text_id: str) -> None:
         self._sql(
@@ -116,6 +119,13 @@ class RoomLog:
 
     def mark_done(self) -> None:
         self._sql("UPDATE current_generation SET status = 'done' WHERE singleton = 1")
+
+    def count_store_failure(self) -> int:
+        rows = self._sql(
+            "UPDATE current_generation SET store_failures = store_failures + 1 WHERE singleton = 1"
+            " RETURNING store_failures"
+        )
+        return int(rows[0]["store_failures"] or 0) if rows else 0
 
     def mark_saved(self) -> None:
         self._sql("UPDATE current_generation SET saved = 1 WHERE singleton = 1")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from workerbase.clock import iso
 from workerbase.config import AuthSettings
-from workerbase.errors import ConstraintViolation, WorkerbaseError
+from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
 from workerbase.repositories import accounts, throttles
@@ -49,6 +49,8 @@ class GuestAccountsDisabled(WorkerbaseError):
     title = "Guest accounts are not enabled here (GUEST_ACCOUNTS)"
 
 
+# Guests' placeholder emails (`guest-<random>@guest.invalid`; `.invalid` is reserved: never a real mailbox).
+GUEST_EMAIL_DOMAIN = "@guest.invalid"
 # Never a valid PBKDF2 encoding, so no password ever verifies against it: guests sign in by session only.
 GUEST_PASSWORD_HASH = "!guest"  # noqa: S105  (not a password: the marker of having none)
 
@@ -114,7 +116,10 @@ class AuthService:
         """One round trip: the user (unless the IP is locked out), the IP's signup count, the first
         session and the lock's state, in one batch."""
         check_password_length(password)
-        user = self._new_user(normalise_email(email), name, "user", await self._passwords.hash(password))
+        email = normalise_email(email)
+        if email.endswith(GUEST_EMAIL_DOMAIN):
+            raise InvalidArgument(f"addresses at {GUEST_EMAIL_DOMAIN} are reserved for guest accounts")
+        user = self._new_user(email, name, "user", await self._passwords.hash(password))
         try:
             return await self._create(user, SIGNUP_PER_IP, client_ip)
         except ConstraintViolation as exc:
@@ -127,15 +132,13 @@ class AuthService:
         password: once its sessions end it cannot sign in again, and the maintenance deletes it."""
         if not self._settings.guest_accounts:
             raise GuestAccountsDisabled("guest accounts are off (GUEST_ACCOUNTS)")
-        user_id = str(uuid.uuid4())
-        user = self._new_user(f"guest-{user_id}@guest.invalid", None, GUEST, GUEST_PASSWORD_HASH, user_id)
+        email = f"guest-{uuid.uuid4().hex}{GUEST_EMAIL_DOMAIN}"
+        user = self._new_user(email, None, GUEST, GUEST_PASSWORD_HASH)
         return await self._create(user, GUEST_PER_IP, client_ip)
 
-    def _new_user(
-        self, email: str, name: str | None, role: str, password_hash: str, user_id: str | None = None
-    ) -> UserRecord:
+    def _new_user(self, email: str, name: str | None, role: str, password_hash: str) -> UserRecord:
         now = iso(self._now)
-        return UserRecord(user_id or str(uuid.uuid4()), email, name, role, password_hash, now, now)
+        return UserRecord(str(uuid.uuid4()), email, name, role, password_hash, now, now)
 
     async def _create(self, user: UserRecord, throttle: ThrottlePolicy, client_ip: str) -> Session:
         """The user (unless the IP is locked out), the IP's count, the first session and the lock's state,

@@ -10,6 +10,7 @@ others). State lives in D1 (strongly consistent); see `repositories/throttles.py
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,18 @@ SIGNUP_PER_IP = ThrottlePolicy(
 )
 # Guest accounts need no email, so only this stops one client minting accounts (and daily message quotas).
 GUEST_PER_IP = ThrottlePolicy("guest:ip", free_attempts=20, window=timedelta(hours=1), base_delay_seconds=60)
+
+
+def client_network(ip: str) -> str:
+    """What per-IP throttles count: an IPv4 address, or an IPv6 address's /64 (one subscriber usually
+    holds a whole /64, so counting single IPv6 addresses would let one client step around every limit)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class TooManyAttempts(WorkerbaseError):
