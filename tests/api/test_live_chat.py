@@ -468,3 +468,25 @@ async def test_guests_have_their_own_daily_limit(live: httpx.AsyncClient, fake: 
     refused = await live.post(f"/v1/chats/{chat_id}/stream", json=body, headers=visitor)
     assert (refused.status_code, refused.json()["code"]) == (429, "daily_message_limit")
     assert refused.json()["limit"] == 1
+
+
+async def test_deleting_every_chat_stops_their_replies(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    fake.open_gate(1)
+    body = {"message": user_message("Go on"), "model": "gated"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        chunks: list[Any] = []
+        async for chunk in sse_chunks(response):
+            chunks.append(chunk)
+            if len(chunks) == 4:  # start, start-step, text-start, one delta
+                assert (await live.delete("/v1/chats", headers=ada)).status_code == 204
+    assert [c if isinstance(c, str) else c["type"] for c in chunks[4:]] == [
+        "text-end",
+        "abort",
+        "finish-step",
+        "finish",
+        "[DONE]",
+    ]
+    assert (await live.get("/v1/chats", headers=ada)).json()["items"] == []

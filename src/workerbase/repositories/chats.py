@@ -132,3 +132,12 @@ def delete_owned(chat_id: str, user_id: str) -> Statement:
 
 def delete_all_owned(user_id: str) -> Statement:
     return Statement("DELETE FROM chats WHERE user_id = ?", [user_id])
+
+
+def select_recently_active(user_id: str, since: str, limit: int) -> Statement:
+    """The ids of the user's chats active after `since`, newest first."""
+    return Statement(
+        "SELECT id FROM chats WHERE user_id = ? AND last_activity_at > ?"
+        " ORDER BY last_activity_at DESC LIMIT ?",
+        [user_id, since, limit],
+    )

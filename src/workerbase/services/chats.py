@@ -4,7 +4,7 @@ one D1 round trip; another user's chat is "not found", never "forbidden"."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from workerbase.clock import iso
@@ -13,6 +13,11 @@ from workerbase.pagination import page_of, position_after
 from workerbase.ports import Database, run
 from workerbase.repositories import chats
 from workerbase.repositories.chats import ChatRecord
+
+# A reply runs only in a chat that got a message lately (sending touches it): when all chats go at once,
+# the rooms of those active this recently (newest first, at most this many) are told, and stop replies.
+RECENTLY_ACTIVE = timedelta(hours=1)
+MAX_RECENTLY_ACTIVE = 50
 
 
 class ChatNotFound(WorkerbaseError):
@@ -30,6 +35,7 @@ class ChatIdTaken(WorkerbaseError):
 class ChatService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
+        self._time = now
         self._now = iso(now)
 
     async def create(
@@ -97,9 +103,13 @@ class ChatService:
         if (await run(self._db, delete)).meta.changes == 0:
             raise ChatNotFound("no such chat")
 
-    async def delete_all(self, user_id: str) -> int:
-        delete = chats.delete_all_owned(user_id)
-        return (await run(self._db, delete)).meta.changes
+    async def delete_all(self, user_id: str) -> list[str]:
+        """Deletes every chat of the user (one batch). Returns the ids of those active lately: the only
+        ones whose rooms may still be generating a reply (see RECENTLY_ACTIVE)."""
+        since = iso(self._time - RECENTLY_ACTIVE)
+        recent = chats.select_recently_active(user_id, since, MAX_RECENTLY_ACTIVE)
+        results = await self._db.batch([recent, chats.delete_all_owned(user_id)])
+        return [str(row["id"]) for row in results[0].rows]
 
     @staticmethod
     def _found(row: Any) -> ChatRecord:

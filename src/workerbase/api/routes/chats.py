@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -122,9 +123,13 @@ async def delete_chat(
 
 
 @router.delete("/chats", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_all_chats(principal: PrincipalDep, service: ChatServiceDep) -> Response:
-    """Deletes every chat of the caller. One D1 round trip."""
-    await service.delete_all(principal.user_id)
+async def delete_all_chats(
+    principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
+) -> Response:
+    """Deletes every chat of the caller. One D1 round trip; the open tabs of the chats active in the
+    last hour get `chat-deleted`, and their replies are stopped."""
+    recent = await service.delete_all(principal.user_id)
+    await asyncio.gather(*(events.chat_deleted(principal.user_id, chat_id) for chat_id in recent))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
