@@ -27,6 +27,18 @@ class Evicted(BaseException):
     """The isolate goes away: no `except Exception` in the room runs."""
 
 
+@pytest.fixture(autouse=True)
+async def evictions_go_unreported() -> None:
+    """A generation task that died of Evicted is never awaited (on Workers nothing is left to): asyncio
+    would report its exception as never retrieved when the task is collected."""
+
+    def report(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not isinstance(context.get("exception"), Evicted):
+            loop.default_exception_handler(context)
+
+    asyncio.get_running_loop().set_exception_handler(report)
+
+
 class ScriptedModel:
     def __init__(self, words: list[str], then: BaseException | None = None) -> None:
         self.words, self.then = words, then
