@@ -16,8 +16,9 @@ from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
-from workerbase.repositories import accounts, throttles
+from workerbase.repositories import accounts, chats, throttles
 from workerbase.repositories.accounts import GUEST, UserRecord
+from workerbase.services.chats import MAX_RECENTLY_ACTIVE, RECENTLY_ACTIVE
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
 from workerbase.services.throttling import (
     GUEST_PER_IP,
@@ -246,9 +247,13 @@ class AuthService:
             raise InvalidToken("the account no longer exists")
         return accounts.user_from_row(row)
 
-    async def delete_account(self, user_id: str) -> None:
-        delete = accounts.delete_user(user_id)
-        await run(self._db, delete)
+    async def delete_account(self, user_id: str) -> list[str]:
+        """Deletes the user and all they own (one batch). Returns the chats that were active lately, whose
+        rooms may still be generating a reply (as `ChatService.delete_all`)."""
+        since = iso(self._now - RECENTLY_ACTIVE)
+        recent = chats.select_recently_active(user_id, since, MAX_RECENTLY_ACTIVE)
+        results = await self._db.batch([recent, accounts.delete_user(user_id)])
+        return [str(row["id"]) for row in results[0].rows]
 
     async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
         select = accounts.select_user_page(position_after(cursor), limit + 1)

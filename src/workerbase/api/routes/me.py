@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import AuthDep, FileServiceDep, PrincipalDep, SessionPrincipalDep
+from workerbase.api.live_events import LiveEventsDep
 from workerbase.api.schemas import SessionOut, UserOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken
@@ -49,10 +52,14 @@ async def change_password(
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_me(principal: SessionPrincipalDep, auth: AuthDep, files: FileServiceDep) -> Response:
+async def delete_me(
+    principal: SessionPrincipalDep, auth: AuthDep, files: FileServiceDep, events: LiveEventsDep
+) -> Response:
     """Deletes the account and everything it owns (cascading foreign keys; the files' objects are queued
     for removal in the same transaction), then removes up to 1,000 of those objects at once (the
-    scheduled clean-up does the rest). Two D1 round trips, three and an R2 delete if the user had files."""
-    await auth.delete_account(principal.user_id)
+    scheduled clean-up does the rest). Two D1 round trips, three and an R2 delete if the user had files.
+    The open tabs of chats active in the last hour get `chat-deleted`, and their replies are stopped."""
+    recent = await auth.delete_account(principal.user_id)
+    await asyncio.gather(*(events.chat_deleted(principal.user_id, chat_id) for chat_id in recent))
     await files.remove_objects_of_deleted_user(principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
