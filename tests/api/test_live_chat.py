@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -90,6 +90,32 @@ async def eventually_stored(
     raise AssertionError(f"{count} messages never appeared")
 
 
+# How the stream of a stopped reply ends.
+STOPPED_ENDING = ["text-end", "abort", "finish-step", "finish", "[DONE]"]
+
+
+def types_of(chunks: list[Any]) -> list[str]:
+    return [c if isinstance(c, str) else c["type"] for c in chunks]
+
+
+async def stream_acting_at(
+    live: httpx.AsyncClient,
+    who: dict[str, str],
+    chat_id: str,
+    body: dict[str, Any],
+    at: int,
+    act: Callable[[], Awaitable[None]],
+) -> list[Any]:
+    """Send a message and read its whole stream, calling `act` once `at` chunks have arrived."""
+    chunks: list[Any] = []
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=who) as response:
+        async for chunk in sse_chunks(response):
+            chunks.append(chunk)
+            if len(chunks) == at:
+                await act()
+    return chunks
+
+
 async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
     live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase
 ) -> None:
@@ -102,7 +128,7 @@ async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
         assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
         chunks = await read_all(response)
     assert db.round_trips == 2  # the chat and the count, then the message (the room stores the reply)
-    types = [c if isinstance(c, str) else c["type"] for c in chunks]
+    types = types_of(chunks)
     assert types == ["start", "start-step", "text-start"] + ["text-delta"] * 5 + [
         "text-end",
         "finish-step",
@@ -194,26 +220,17 @@ async def test_stop_keeps_the_partial_reply_marked_incomplete(
     chat_id = str(uuid.uuid4())
     body = {"message": user_message("Tell me"), "model": "gated"}
     fake.open_gate(2)
-    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
-        chunks: list[Any] = []
-        async for chunk in sse_chunks(response):
-            chunks.append(chunk)
-            if len(chunks) == 5:
-                busy = await live.post(
-                    f"/v1/chats/{chat_id}/stream",
-                    json={"message": user_message("x"), "model": "echo"},
-                    headers=ada,
-                )
-                assert (busy.status_code, busy.json()["code"]) == (409, "generation_running")
-                stopped = await live.post(f"/v1/chats/{chat_id}/stream/stop", headers=ada)
-                assert stopped.status_code == 204
-        assert [c if isinstance(c, str) else c["type"] for c in chunks[5:]] == [
-            "text-end",
-            "abort",
-            "finish-step",
-            "finish",
-            "[DONE]",
-        ]
+
+    async def refuse_another_then_stop() -> None:
+        busy = await live.post(
+            f"/v1/chats/{chat_id}/stream", json={"message": user_message("x"), "model": "echo"}, headers=ada
+        )
+        assert (busy.status_code, busy.json()["code"]) == (409, "generation_running")
+        stopped = await live.post(f"/v1/chats/{chat_id}/stream/stop", headers=ada)
+        assert stopped.status_code == 204
+
+    chunks = await stream_acting_at(live, ada, chat_id, body, 5, refuse_another_then_stop)
+    assert types_of(chunks[5:]) == STOPPED_ENDING
     stored = await messages_of(live, ada, chat_id)
     assert len(stored) == 2  # the refused message was taken back
     assert stored[1]["parts"] == [{"type": "text", "text": "Hello there"}]
@@ -406,21 +423,16 @@ async def test_deleting_a_chat_stops_its_reply_and_its_id_taken_by_another_user_
     chat_id = str(uuid.uuid4())
     fake.open_gate(1)
     body = {"message": user_message("Ada's secret"), "model": "gated"}
-    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
-        chunks: list[Any] = []
-        async for chunk in sse_chunks(response):
-            chunks.append(chunk)
-            if len(chunks) == 4:  # start, start-step, text-start, one delta
-                async with websockets.connect(await ticket_url(live, ada, chat_id)) as tab:
-                    assert (await live.delete(f"/v1/chats/{chat_id}", headers=ada)).status_code == 204
-                    frames = await frames_until_finish(tab)
-        assert [c if isinstance(c, str) else c["type"] for c in chunks[4:]] == [
-            "text-end",
-            "abort",
-            "finish-step",
-            "finish",
-            "[DONE]",
-        ]
+    frames: list[dict[str, Any]] = []
+
+    async def delete_with_a_tab_open() -> None:
+        async with websockets.connect(await ticket_url(live, ada, chat_id)) as tab:
+            assert (await live.delete(f"/v1/chats/{chat_id}", headers=ada)).status_code == 204
+            frames.extend(await frames_until_finish(tab))
+
+    # At 4 chunks: start, start-step, text-start, one delta.
+    chunks = await stream_acting_at(live, ada, chat_id, body, 4, delete_with_a_tab_open)
+    assert types_of(chunks[4:]) == STOPPED_ENDING
     # The tab: its catch-up (the message, the reply so far), the deletion, then the stopped reply's end.
     assert [f["type"] for f in frames] == ["message"] + ["chunk"] * 4 + ["chat-deleted"] + ["chunk"] * 4
     assert frames[5]["data"] == {"id": chat_id}
@@ -477,17 +489,10 @@ async def test_deleting_every_chat_or_the_account_stops_their_replies(
     chat_id = str(uuid.uuid4())
     fake.open_gate(1)
     body = {"message": user_message("Go on"), "model": "gated"}
-    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
-        chunks: list[Any] = []
-        async for chunk in sse_chunks(response):
-            chunks.append(chunk)
-            if len(chunks) == 4:  # start, start-step, text-start, one delta
-                assert (await live.delete(deleted, headers=ada)).status_code == 204
-    assert [c if isinstance(c, str) else c["type"] for c in chunks[4:]] == [
-        "text-end",
-        "abort",
-        "finish-step",
-        "finish",
-        "[DONE]",
-    ]
+
+    async def delete() -> None:
+        assert (await live.delete(deleted, headers=ada)).status_code == 204
+
+    chunks = await stream_acting_at(live, ada, chat_id, body, 4, delete)  # one delta in
+    assert types_of(chunks[4:]) == STOPPED_ENDING
     assert len(fake.requests) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
@@ -21,8 +22,11 @@ class LiveEvents:
         publishing = self._rooms.publish(owner_id, chat_id, kind, data)
         await _best_effort("tell the chat's tabs", chat_id, publishing)
 
-    async def chat_deleted(self, owner_id: str, chat_id: str) -> None:
-        """Tell the tabs, and stop a reply being generated for the chat (it has nowhere to go)."""
+    async def chats_deleted(self, owner_id: str, chat_ids: list[str]) -> None:
+        """Tell each chat's tabs, and stop a reply being generated for it (it has nowhere to go)."""
+        await asyncio.gather(*(self._chat_deleted(owner_id, chat_id) for chat_id in chat_ids))
+
+    async def _chat_deleted(self, owner_id: str, chat_id: str) -> None:
         await self.publish(owner_id, chat_id, "chat-deleted", {"id": chat_id})
         await _best_effort("stop the deleted chat's reply", chat_id, self._rooms.stop(owner_id, chat_id))
 

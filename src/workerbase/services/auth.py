@@ -16,9 +16,9 @@ from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
-from workerbase.repositories import accounts, chats, throttles
+from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import GUEST, UserRecord
-from workerbase.services.chats import MAX_RECENTLY_ACTIVE, RECENTLY_ACTIVE
+from workerbase.services.chats import delete_listing_recent_chats
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
 from workerbase.services.throttling import (
     GUEST_PER_IP,
@@ -248,12 +248,9 @@ class AuthService:
         return accounts.user_from_row(row)
 
     async def delete_account(self, user_id: str) -> list[str]:
-        """Deletes the user and all they own (one batch). Returns the chats that were active lately, whose
-        rooms may still be generating a reply (as `ChatService.delete_all`)."""
-        since = iso(self._now - RECENTLY_ACTIVE)
-        recent = chats.select_recently_active(user_id, since, MAX_RECENTLY_ACTIVE)
-        results = await self._db.batch([recent, accounts.delete_user(user_id)])
-        return [str(row["id"]) for row in results[0].rows]
+        """Deletes the user and all they own (one batch); returns the chats whose replies may still run."""
+        delete = accounts.delete_user(user_id)
+        return await delete_listing_recent_chats(self._db, user_id, self._now, delete)
 
     async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
         select = accounts.select_user_page(position_after(cursor), limit + 1)

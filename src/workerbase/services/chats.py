@@ -10,7 +10,7 @@ from typing import Any
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
-from workerbase.ports import Database, run
+from workerbase.ports import Database, Statement, run
 from workerbase.repositories import chats
 from workerbase.repositories.chats import ChatRecord
 
@@ -18,6 +18,16 @@ from workerbase.repositories.chats import ChatRecord
 # the rooms of those active this recently (newest first, at most this many) are told, and stop replies.
 RECENTLY_ACTIVE = timedelta(hours=1)
 MAX_RECENTLY_ACTIVE = 50
+
+
+async def delete_listing_recent_chats(
+    db: Database, user_id: str, now: datetime, delete: Statement
+) -> list[str]:
+    """Run `delete` (all of the user's chats, or the user) and return the ids of the user's chats active
+    lately, read in the same batch: the only ones whose rooms may still be generating a reply."""
+    recent = chats.select_recently_active(user_id, iso(now - RECENTLY_ACTIVE), MAX_RECENTLY_ACTIVE)
+    results = await db.batch([recent, delete])
+    return [str(row["id"]) for row in results[0].rows]
 
 
 class ChatNotFound(WorkerbaseError):
@@ -104,12 +114,9 @@ class ChatService:
             raise ChatNotFound("no such chat")
 
     async def delete_all(self, user_id: str) -> list[str]:
-        """Deletes every chat of the user (one batch). Returns the ids of those active lately: the only
-        ones whose rooms may still be generating a reply (see RECENTLY_ACTIVE)."""
-        since = iso(self._time - RECENTLY_ACTIVE)
-        recent = chats.select_recently_active(user_id, since, MAX_RECENTLY_ACTIVE)
-        results = await self._db.batch([recent, chats.delete_all_owned(user_id)])
-        return [str(row["id"]) for row in results[0].rows]
+        """Deletes every chat of the user (one batch); returns those whose replies may still run."""
+        delete = chats.delete_all_owned(user_id)
+        return await delete_listing_recent_chats(self._db, user_id, self._time, delete)
 
     @staticmethod
     def _found(row: Any) -> ChatRecord:

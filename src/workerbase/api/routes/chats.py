@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -118,7 +117,7 @@ async def delete_chat(
 ) -> Response:
     """One D1 round trip. Open tabs get a `chat-deleted` event; a reply being generated is stopped."""
     await service.delete(principal.user_id, chat_id)
-    await events.chat_deleted(principal.user_id, chat_id)
+    await events.chats_deleted(principal.user_id, [chat_id])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,8 +127,7 @@ async def delete_all_chats(
 ) -> Response:
     """Deletes every chat of the caller. One D1 round trip; the open tabs of the chats active in the
     last hour get `chat-deleted`, and their replies are stopped."""
-    recent = await service.delete_all(principal.user_id)
-    await asyncio.gather(*(events.chat_deleted(principal.user_id, chat_id) for chat_id in recent))
+    await events.chats_deleted(principal.user_id, await service.delete_all(principal.user_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
@@ -59,7 +57,6 @@ async def delete_me(
     for removal in the same transaction), then removes up to 1,000 of those objects at once (the
     scheduled clean-up does the rest). Two D1 round trips, three and an R2 delete if the user had files.
     The open tabs of chats active in the last hour get `chat-deleted`, and their replies are stopped."""
-    recent = await auth.delete_account(principal.user_id)
-    await asyncio.gather(*(events.chat_deleted(principal.user_id, chat_id) for chat_id in recent))
+    await events.chats_deleted(principal.user_id, await auth.delete_account(principal.user_id))
     await files.remove_objects_of_deleted_user(principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

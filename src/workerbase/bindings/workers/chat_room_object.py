@@ -21,7 +21,7 @@ from workerbase.clock import utc_now
 from workerbase.config import Settings
 from workerbase.durable import ui_stream
 from workerbase.durable.chat_room import ChatRoom
-from workerbase.durable.generation import GenerationJob, GenerationRunning, ReplyNotStored
+from workerbase.durable.generation import START_REFUSALS, GenerationJob
 from workerbase.models.openai_compatible import OpenAICompatibleModel
 from workerbase.ports import ChatModel, RoomSocket
 from workerbase.services.live_chat import reply_saver
@@ -49,7 +49,7 @@ class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
             body = json.loads(await request.text())
             try:
                 await self.room.start(GenerationJob.from_json(body["job"]), body["message"])
-            except (GenerationRunning, ReplyNotStored) as exc:  # START_REFUSALS, by code
+            except tuple(START_REFUSALS.values()) as exc:  # the client raises them again by code
                 return Response(json.dumps({"code": exc.code, "detail": str(exc)}), status=409)
             return _sse(self.room.read(0))
         if operation == "resume":
