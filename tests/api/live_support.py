@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from tests.asgi import request_body, respond
+
 Scope = dict[str, Any]
 
 
@@ -45,7 +47,7 @@ class FakeOpenAI:
         if model in ("fails", "denied"):
             status, message = (500, "The server had an error") if model == "fails" else (401, DENIED)
             error = {"error": {"message": message, "type": "server_error"}}
-            await _respond(send, status, json.dumps(error).encode(), b"application/json")
+            await respond(send, status, json.dumps(error).encode(), b"application/json")
             return
         await send(
             {
@@ -69,16 +71,6 @@ class FakeOpenAI:
         await send({"type": "http.response.body", "body": b""})
 
 
-async def request_body(receive: Any) -> bytes:
-    """A request's whole body, from an ASGI `receive`."""
-    body = b""
-    while True:
-        message = await receive()
-        body += bytes(message.get("body", b""))
-        if not message.get("more_body"):
-            return body
-
-
 def _chunk(model: str, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
     return {
         "id": "chatcmpl-test",
@@ -93,13 +85,6 @@ async def _event(send: Any, payload: dict[str, Any]) -> None:
     await send(
         {"type": "http.response.body", "body": f"data: {json.dumps(payload)}\n\n".encode(), "more_body": True}
     )
-
-
-async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> None:
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", content_type)]}
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 @asynccontextmanager

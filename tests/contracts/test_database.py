@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.contracts.expect import raises
+from tests.contracts.expect import CONSTRAINT_VIOLATIONS, raises
 from workerbase.errors import ConstraintViolation, LimitExceeded, QueryError, UnsupportedValue
 from workerbase.ports import Database, Statement
 
@@ -105,14 +105,7 @@ async def test_values_of_unsupported_types_are_refused(db: Database) -> None:
 
 async def test_constraint_violations_are_one_exception_type_with_a_kind(db: Database) -> None:
     await _schema(db)
-    cases = [
-        ("INSERT INTO owners (id, email) VALUES (2, 'a@example.com')", "unique", "UNIQUE constraint failed"),
-        ("INSERT INTO owners (id, email) VALUES (1, 'b@example.com')", "primary_key", "UNIQUE constraint"),
-        ("INSERT INTO owners (id, email) VALUES (3, NULL)", "not_null", "NOT NULL constraint failed"),
-        ("INSERT INTO owners (id, email, score) VALUES (4, 'c@x', -1)", "check", "CHECK constraint failed"),
-        ("INSERT INTO items (owner_id) VALUES (99)", "foreign_key", "FOREIGN KEY constraint failed"),
-    ]
-    for sql, kind, message in cases:
+    for sql, kind, message in CONSTRAINT_VIOLATIONS:
         with raises(ConstraintViolation, match=message) as raised:
             await db.query(sql)
         assert isinstance(raised.exception, ConstraintViolation)

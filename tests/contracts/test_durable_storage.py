@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta, timezone
 
-from tests.contracts.expect import raises
+from tests.contracts.expect import CONSTRAINT_VIOLATIONS, raises
 from workerbase.errors import ConstraintViolation, LimitExceeded, QueryError, UnsupportedValue
 from workerbase.ports import DurableStorage, Row
 
@@ -102,15 +102,7 @@ async def test_constraint_violations_are_one_exception_type_with_a_kind(
     durable_storage: DurableStorage,
 ) -> None:
     _schema(durable_storage)
-    cases = [
-        ("INSERT INTO owners (id, email) VALUES (2, 'a@example.com')", "unique", "UNIQUE constraint failed"),
-        ("INSERT INTO owners (id, email) VALUES (1, 'b@example.com')", "primary_key", "UNIQUE constraint"),
-        ("INSERT INTO owners (id, email) VALUES (3, NULL)", "not_null", "NOT NULL constraint failed"),
-        ("INSERT INTO owners (id, email, score) VALUES (4, 'c@x', -1)", "check", "CHECK constraint failed"),
-        # workerd turns foreign keys on in every object's database
-        ("INSERT INTO items (owner_id) VALUES (99)", "foreign_key", "FOREIGN KEY constraint failed"),
-    ]
-    for sql, kind, message in cases:
+    for sql, kind, message in CONSTRAINT_VIOLATIONS:
         with raises(ConstraintViolation, match=message) as raised:
             durable_storage.exec(sql)
         assert isinstance(raised.exception, ConstraintViolation)

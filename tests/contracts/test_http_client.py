@@ -17,6 +17,7 @@ import json
 import uuid
 from typing import Any
 
+from tests.asgi import request_body, respond
 from tests.contracts.expect import raises
 from workerbase.errors import BindingUnavailable
 from workerbase.ports import HttpClient, HttpRequest, HttpResponseStream
@@ -108,28 +109,23 @@ class ContractHttpServer:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await request_body(receive)
         route, _, key = scope["path"].strip("/").partition("/")
         if route == "echo":
             headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
             echoed = {"method": scope["method"], "headers": headers, "body_hex": body.hex()}
-            await _respond(send, 200, json.dumps(echoed).encode())
+            await respond(send, 200, json.dumps(echoed).encode())
         elif route == "status":
-            await _respond(send, int(key), b"" if key == "204" else f"status {key}".encode())
+            await respond(send, int(key), b"" if key == "204" else f"status {key}".encode())
         elif route == "release":
             self._gate(key).release()
-            await _respond(send, 200, b"{}")
+            await respond(send, 200, b"{}")
         elif route == "state":
-            await _respond(send, 200, json.dumps({"state": self.states.get(key, "unknown")}).encode())
+            await respond(send, 200, json.dumps({"state": self.states.get(key, "unknown")}).encode())
         elif route == "stream":
             await self._stream(key, receive, send)
         else:
-            await _respond(send, 404, b"")
+            await respond(send, 404, b"")
 
     def _gate(self, key: str) -> asyncio.Semaphore:
         return self.gates.setdefault(key, asyncio.Semaphore(0))
@@ -161,10 +157,3 @@ class ContractHttpServer:
 async def _until_disconnect(receive: Any) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
-
-
-async def _respond(send: Any, status: int, body: bytes) -> None:
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]}
-    )
-    await send({"type": "http.response.body", "body": body})
