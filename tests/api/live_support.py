@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from tests.asgi import request_body, respond
+from tests.servers import request_body, respond
 
 Scope = dict[str, Any]
 

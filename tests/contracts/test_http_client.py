@@ -17,8 +17,8 @@ import json
 import uuid
 from typing import Any
 
-from tests.asgi import request_body, respond
 from tests.contracts.expect import raises
+from tests.servers import request_body, respond
 from workerbase.errors import BindingUnavailable
 from workerbase.ports import HttpClient, HttpRequest, HttpResponseStream
 
