@@ -21,10 +21,9 @@ from pathlib import Path
 import httpx
 
 from workerbase.app import create_app
-from workerbase.bindings.local.platform import open_local_platform
 from workerbase.clock import iso, utc_now
 from workerbase.config import AuthSettings, Settings
-from workerbase.local import PROJECT_ROOT
+from workerbase.local import PROJECT_ROOT, open_local_runtime
 from workerbase.ports import Database, Statement
 from workerbase.repositories import chats as chat_sql
 from workerbase.repositories import messages as message_sql
@@ -56,7 +55,7 @@ async def main(chat_count: int, per_chat: int, requests: int, noise: bool) -> No
     settings = Settings(
         environment="development", log_level="warning", auth=AuthSettings(jwt_secrets=("b" * 32,))
     )
-    platform, _ = open_local_platform(state, PROJECT_ROOT / "migrations", settings)
+    platform, _ = open_local_runtime(state, PROJECT_ROOT / "migrations", settings)
     app = create_app(lambda scope: platform)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         signup = await client.post(

@@ -20,9 +20,8 @@ from typing import Any
 import httpx
 
 from workerbase.app import create_app
-from workerbase.bindings.local.platform import open_local_platform
 from workerbase.config import MAX_FILE_BYTES_CEILING, AuthSettings, FileSettings, Settings
-from workerbase.local import PROJECT_ROOT
+from workerbase.local import PROJECT_ROOT, open_local_runtime
 
 MB = 1_000_000
 SIZES = (1 * MB, 10 * MB, 16 * MB)
@@ -73,7 +72,7 @@ async def main(repeats: int) -> None:
         auth=AuthSettings(jwt_secrets=("b" * 32,)),
         files=FileSettings(max_file_bytes=MAX_FILE_BYTES_CEILING, storage_quota_bytes=2**40),
     )
-    platform, _ = open_local_platform(
+    platform, _ = open_local_runtime(
         Path(tempfile.mkdtemp(prefix="workerbase-bench-")), PROJECT_ROOT / "migrations", settings
     )
     app = create_app(lambda scope: platform)

@@ -26,9 +26,8 @@ import httpx
 import uvicorn
 
 from workerbase.app import create_app
-from workerbase.bindings.local.platform import open_local_platform
 from workerbase.config import AuthSettings, ModelSettings, Settings
-from workerbase.local import PROJECT_ROOT
+from workerbase.local import PROJECT_ROOT, open_local_runtime
 
 
 async def upstream(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -102,7 +101,7 @@ async def main(chunks: int, seconds: float, interval: float) -> None:
                 daily_messages=(),
             ),
         )
-        platform, _ = open_local_platform(
+        platform, _ = open_local_runtime(
             Path(tempfile.mkdtemp(prefix="workerbase-bench-")), PROJECT_ROOT / "migrations", settings
         )
         async with (

@@ -1,4 +1,5 @@
-"""The composition root: `create_app(platform_factory)` builds the FastAPI app for either runtime.
+"""`create_app(platform_factory)` builds the FastAPI app for either runtime: its middleware, problem
+handlers and routers. Services come from the composition root, `workerbase.bootstrap`, through `api/deps.py`.
 
 Called at import time by `src/entry.py` on Workers, so it must not read env, time or randomness; all of
 that happens per request in `RequestContextMiddleware`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from workerbase.api.middleware import RequestContextMiddleware
+from workerbase.api.paths import API_PREFIX
 from workerbase.api.problems import install_problem_handlers
 from workerbase.api.routes import (
     admin,
@@ -21,12 +23,11 @@ from workerbase.api.routes import (
     live,
     me,
     messages,
-    votes_search,
+    search,
+    votes,
 )
 from workerbase.logs import configure_logging
 from workerbase.platform import PlatformFactory
-
-API_PREFIX = "/v1"
 
 
 def create_app(platform_factory: PlatformFactory) -> FastAPI:
@@ -45,7 +46,8 @@ def create_app(platform_factory: PlatformFactory) -> FastAPI:
     app.include_router(admin.router, prefix=API_PREFIX)
     app.include_router(chats.router, prefix=API_PREFIX)
     app.include_router(messages.router, prefix=API_PREFIX)
-    app.include_router(votes_search.router, prefix=API_PREFIX)
+    app.include_router(votes.router, prefix=API_PREFIX)
+    app.include_router(search.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(files.router, prefix=API_PREFIX)
     app.include_router(live.router, prefix=API_PREFIX)

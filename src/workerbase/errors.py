@@ -3,12 +3,13 @@
 Adapters translate binding-specific failures (a `sqlite3.IntegrityError`, a workerd `JsException` whose
 message says `SQLITE_CONSTRAINT`) into these classes, so services and tests see one exception type per
 failure in both runtimes. Each class carries its HTTP status and a stable machine-readable `code`; the
-FastAPI handlers in `workerbase.api.problems` render them. This module imports nothing from FastAPI so
-the adapters that raise these errors also load in the Pyodide contract suite.
+FastAPI handlers in `workerbase.api.problems` send them as `error_problem` makes them. This module
+imports nothing from FastAPI, so the adapters that raise these errors also load in the Pyodide suite.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 
@@ -105,3 +106,43 @@ class ConfigurationError(WorkerbaseError):
     code = "misconfigured"
     title = "The server is misconfigured"
     public_detail = True
+
+
+# --- errors as RFC 9457 problems (`application/problem+json`) ------------------------------------------
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem_body(
+    status: int,
+    code: str,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    request_id: str | None = None,
+    **extras: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:workerbase:problem:{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extras)
+    return body
+
+
+def error_problem(exc: WorkerbaseError, request_id: str | None = None) -> dict[str, Any]:
+    """The problem body of one of our errors: its detail only when it is meant for the client."""
+    return problem_body(
+        exc.status,
+        exc.code,
+        title=exc.title,
+        detail=str(exc) if exc.public_detail else None,
+        request_id=request_id,
+        **exc.problem_extras(),
+    )

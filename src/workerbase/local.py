@@ -18,12 +18,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from workerbase import bootstrap
+from workerbase.api.chat_sockets import SocketRefusal, open_chat_socket
 from workerbase.bindings.local.chat_rooms import LocalChatRooms
+from workerbase.bindings.local.platform import open_local_platform
 from workerbase.clock import utc_now
+from workerbase.config import Settings
 from workerbase.errors import ConfigurationError
 from workerbase.logs import get_logger
-from workerbase.maintenance import run_maintenance
 from workerbase.platform import Platform
+from workerbase.ports import Ticket
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_DEFAULTS = {"ENVIRONMENT": "development"}
@@ -70,6 +78,45 @@ def development_jwt_secret(state_dir: Path) -> str:
     return secret
 
 
+def open_local_runtime(
+    state_dir: Path, migrations_dir: Path, settings: Settings
+) -> tuple[Platform, list[str]]:
+    """The local bindings, their chat rooms hosted as the composition root builds them; and the
+    migrations just applied. A ConfigurationError if the settings cannot work locally."""
+    platform, rooms, applied = open_local_platform(state_dir, migrations_dir, settings)
+    rooms.host(bootstrap.chat_room_factory(platform))
+    return platform, applied
+
+
+class ChatSocketsFirst:
+    """The local server's ASGI app: chat WebSockets go to their room before the app, as on Workers
+    (`src/entry.py`), through the same admission (`api/chat_sockets.py`); everything else to the app."""
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        assert isinstance(platform.chat_rooms, LocalChatRooms)
+        self.app = app
+        self._platform = platform
+        self._rooms = platform.chat_rooms
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        websocket = WebSocket(scope, receive, send)
+
+        async def serve(ticket: Ticket, after: int) -> None:
+            await self._rooms.serve(ticket, websocket, after)
+
+        async def refuse(refusal: SocketRefusal) -> None:
+            if "websocket.http.response" in scope.get("extensions", {}):
+                await websocket.send_denial_response(Response(refusal.body, refusal.status, refusal.headers))
+            else:  # a server without the denial extension: the client sees a 403 without the problem
+                await websocket.close(code=1008)
+
+        query = scope["query_string"].decode("latin-1")
+        await open_chat_socket(self._platform, scope["path"], query, utc_now(), serve, refuse)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="workerbase-local", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -83,22 +130,20 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from workerbase.app import create_app
-    from workerbase.bindings.local.platform import open_local_platform
-    from workerbase.config import Settings
     from workerbase.logs import configure_logging
 
     configure_logging(("workerbase", "uvicorn", "uvicorn.error"))
     try:
         env = local_environment(args.dev_vars, os.environ, args.state_dir)
         settings = Settings.from_env(env.get)
+        platform, applied = open_local_runtime(args.state_dir, args.migrations_dir, settings)
     except ConfigurationError as exc:
         sys.exit(f"workerbase-local: configuration error: {exc}")
-    platform, applied = open_local_platform(args.state_dir, args.migrations_dir, settings)
     get_logger().info(
         "local runtime ready",
         extra={"fields": {"state_dir": str(args.state_dir.resolve()), "migrations_applied": applied}},
     )
-    app = create_app(lambda scope: platform)
+    app = ChatSocketsFirst(create_app(lambda scope: platform), platform)
     # Our middleware logs each request as JSON; uvicorn's own access log would duplicate it as text.
     config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None, access_log=False)
     asyncio.run(serve_with_maintenance(uvicorn.Server(config), platform))
@@ -110,7 +155,7 @@ async def serve_with_maintenance(server: Any, platform: Platform) -> None:
     async def maintain() -> None:
         while True:
             try:
-                await run_maintenance(platform, utc_now())
+                await bootstrap.run_maintenance(platform, utc_now())
                 if isinstance(platform.chat_rooms, LocalChatRooms):  # alarms due while the server was down
                     await platform.chat_rooms.rooms.run_due_alarms()
             except Exception:

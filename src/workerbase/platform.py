@@ -1,8 +1,9 @@
-"""What a request gets from the runtime: settings and the bound services, behind their ports.
+"""What a unit of work gets from the runtime: settings and the bindings, behind their ports, each named
+by what it is for.
 
 `create_app` takes a `PlatformFactory`; the Workers entry builds a Platform from each request's `env`
 (`workerbase.bindings.workers.platform`), the local runtime hands out one Platform it opened at start
-(`workerbase.bindings.local.platform`).
+(`workerbase.local`). Services are built from it by the composition root, `workerbase.bootstrap`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from workerbase.config import Settings
-from workerbase.durable.generation import ChatRoomClient
-from workerbase.ports import Crypto, Database, KeyValue, ObjectStore
+from workerbase.ports import ChatModel, ChatRoomClient, Crypto, Database, HttpClient, KeyValue, ObjectStore
 
 
 @dataclass(frozen=True, slots=True)
 class Platform:
     settings: Settings
-    db: Database
-    cache: KeyValue
-    files: ObjectStore
+    db: Database  # D1: every relational row; the source of truth
+    files: ObjectStore  # R2: the bytes of uploaded files
+    # KV (the CACHE binding): eventually consistent, so only ever for caches, never state. Nothing caches
+    # in it yet (the health check reads it): each cache will be a service over it with a key prefix.
+    kv: KeyValue
     crypto: Crypto
-    chat_rooms: ChatRoomClient
+    http: HttpClient  # outbound requests (model providers)
+    chat_rooms: ChatRoomClient  # one Durable Object per chat: live replies and WebSockets
+    workers_ai: ChatModel | None = None  # the Workers AI binding, where the runtime has one
 
 
 # Called once per request with the ASGI scope (on Workers the scope carries `env`). May raise

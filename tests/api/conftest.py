@@ -14,9 +14,8 @@ from fastapi import FastAPI
 
 from workerbase.api.deps import get_now
 from workerbase.app import create_app
-from workerbase.bindings.local.platform import open_local_platform
 from workerbase.config import AuthSettings, Settings
-from workerbase.local import PROJECT_ROOT
+from workerbase.local import PROJECT_ROOT, open_local_runtime
 from workerbase.platform import Platform
 from workerbase.ports import Database, QueryResult, SqlParam, Statement
 
@@ -52,7 +51,7 @@ class CountingDatabase:
 
 @pytest.fixture
 def platform(tmp_path: Path, settings: Settings) -> Platform:
-    platform, _ = open_local_platform(tmp_path / "state", PROJECT_ROOT / "migrations", settings)
+    platform, _ = open_local_runtime(tmp_path / "state", PROJECT_ROOT / "migrations", settings)
     return replace(platform, db=CountingDatabase(platform.db))
 
 

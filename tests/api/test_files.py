@@ -15,9 +15,9 @@ from fastapi import FastAPI
 
 from tests.api.conftest import BASE_URL, Clock, CountingDatabase, bearer, signup, with_platform
 from workerbase.api.deps import get_now
+from workerbase.bootstrap import run_maintenance
 from workerbase.config import FileSettings, Settings
 from workerbase.errors import BindingUnavailable
-from workerbase.maintenance import run_maintenance
 from workerbase.platform import Platform
 from workerbase.ports import Statement
 

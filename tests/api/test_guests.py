@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.api.conftest import BASE_URL, PASSWORD, Clock, CountingDatabase, bearer, signup, with_platform
+from workerbase.bootstrap import run_maintenance
 from workerbase.config import Settings
-from workerbase.maintenance import run_maintenance
 from workerbase.platform import Platform
 
 

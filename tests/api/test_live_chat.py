@@ -20,7 +20,8 @@ from tests.api.conftest import PASSWORD, CountingDatabase
 from tests.api.live_support import FakeOpenAI, read_all, serving, sse_chunks
 from tests.node import find_node
 from workerbase.config import ModelSettings, Settings
-from workerbase.local import PROJECT_ROOT
+from workerbase.local import PROJECT_ROOT, ChatSocketsFirst
+from workerbase.platform import Platform
 
 MODELS = ("echo", "gated", "fails", "denied", "breaks", "hangs")
 DAILY_LIMIT = 4
@@ -53,8 +54,12 @@ def settings(settings: Settings, fake_url: str) -> Settings:
 
 
 @pytest.fixture
-async def live(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+async def live(app: FastAPI, platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """The app served as `workerbase-local` serves it: chat WebSockets taken before the app."""
+    async with (
+        serving(ChatSocketsFirst(app, platform)) as url,
+        httpx.AsyncClient(base_url=url, timeout=10) as client,
+    ):
         yield client
 
 
@@ -412,6 +417,19 @@ async def test_websocket_tickets_are_single_use_short_lived_and_per_chat(
             async with websockets.connect(refused):
                 pass
         assert failure.value.response.status_code == 403
+        assert failure.value.response.headers["content-type"] == "application/problem+json"
+        assert json.loads(failure.value.response.body)["type"] == "urn:workerbase:problem:invalid_ticket"
+    # The same admission as on Workers (api/chat_sockets.py): another path is 404, a bad `after` 400.
+    fresh = await ticket_url(live, ada, chat["id"])
+    for refused, status, code in (
+        (fresh.replace(f"/chats/{chat['id']}/ws", "/chats/nope/ws"), 404, "not_found"),
+        (f"{fresh}&after=x", 400, "invalid_argument"),
+    ):
+        with pytest.raises(websockets.InvalidStatus) as failure:
+            async with websockets.connect(refused):
+                pass
+        assert failure.value.response.status_code == status
+        assert json.loads(failure.value.response.body)["code"] == code
     bob = await live.post("/v1/auth/signup", json={"email": "bob@example.com", "password": PASSWORD})
     bobs = {"authorization": f"Bearer {bob.json()['access_token']}"}
     assert (await live.post(f"/v1/chats/{chat['id']}/ws-ticket", headers=bobs)).status_code == 404

@@ -21,21 +21,37 @@ from workers import Request, _EnvWrapper, python_from_rpc, python_to_rpc
 
 from tests.contracts.expect import raises
 from tests.contracts.schema import migrate, user_and_chat
+from workerbase import bootstrap
+from workerbase.api.chat_sockets import open_chat_socket
+from workerbase.bindings.workers import chat_sockets
 from workerbase.bindings.workers.ai import WorkersAiModel
-from workerbase.bindings.workers.chat_room_object import ChatRoomObject
-from workerbase.bindings.workers.chat_sockets import is_chat_socket, open_chat_socket
+from workerbase.bindings.workers.chat_room_object import ChatRoomDurableObject
 from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.platform import platform_from_env
 from workerbase.bindings.workers.streams import JsBodyStream
 from workerbase.clock import utc_now
-from workerbase.durable.generation import GenerationJob, GenerationRunning, room_name
-from workerbase.models import ModelFailed, ModelTimeout
-from workerbase.ports import BodyStream, Database, ModelMessage
+from workerbase.ports import (
+    BodyStream,
+    Database,
+    GenerationJob,
+    GenerationRunning,
+    ModelFailed,
+    ModelMessage,
+    ModelTimeout,
+    room_name,
+)
 from workerbase.services.ws_tickets import TicketSigner
 
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
 NOW = "2026-11-23T12:00:00.000Z"
 USER_MESSAGE = {"id": "m-user", "role": "user", "parts": [{"type": "text", "text": "Say hello"}]}
+
+
+class ChatRoomObject(ChatRoomDurableObject):
+    """Wired as `src/entry.py` wires it (entry.py itself imports the FastAPI app, which this Pyodide has
+    not: pydantic_core is not installable offline)."""
+
+    room_factory = staticmethod(bootstrap.chat_room_factory)
 
 
 class _Objects:
@@ -68,6 +84,11 @@ class _World:
         self.objects.env = made.env
         self.env = _EnvWrapper(made.env)
         self.platform = platform_from_env(self.env)
+
+    async def fetch(self, request: Request) -> Any:
+        """A request to the Worker, as `src/entry.py`'s fetch sends WebSocket upgrades."""
+        assert chat_sockets.is_websocket_upgrade(request)
+        return await chat_sockets.answer_upgrade(request, self.env, open_chat_socket)
 
 
 async def _world(db: Database, chat_id: str, **vars: str) -> _World:
@@ -237,8 +258,7 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
         return Request(js.Request.new(f"https://api.test{path}", headers=headers))
 
     request = upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}&after=0")
-    assert is_chat_socket(request)
-    response = await open_chat_socket(request, world.env)
+    response = await world.fetch(request)
     assert response.status == 101
     client = response.js_object.webSocket
     server = client.peer
@@ -261,11 +281,17 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
     events = [json.loads(m) for m in client.received.to_py()[2:]]
     assert [(e["seq"], e["type"]) for e in events] == [(2, "chat"), (3, "message")]
 
-    reused = await open_chat_socket(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}"), world.env)
+    reused = await world.fetch(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}"))
     assert reused.status == 403  # single use, checked by the room
-    forged = await open_chat_socket(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}x"), world.env)
+    used = json.loads(await reused.text())
+    assert (used["type"], used["detail"]) == (
+        "urn:workerbase:problem:invalid_ticket",
+        "the ticket was used already",
+    )
+    assert reused.headers.get("content-type") == "application/problem+json"
+    forged = await world.fetch(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}x"))
     assert (forged.status, json.loads(await forged.text())["code"]) == (403, "invalid_ticket")
-    elsewhere = await open_chat_socket(upgrade("/v1/chats/nope/ws"), world.env)
+    elsewhere = await world.fetch(upgrade("/v1/chats/nope/ws"))
     assert elsewhere.status == 404
-    bad_after = await open_chat_socket(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}&after=x"), world.env)
+    bad_after = await world.fetch(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}&after=x"))
     assert (bad_after.status, json.loads(await bad_after.text())["code"]) == (400, "invalid_argument")

@@ -26,6 +26,6 @@ async def test_settings_come_from_env_vars_with_defaults_for_missing_ones(env: A
 async def test_platform_bindings_answer_the_health_probes(env: Any) -> None:
     platform = platform_from_scope({"type": "http", "env": env})
     assert (await platform.db.query("SELECT 1 AS ok")).rows == [{"ok": 1}]
-    assert await platform.cache.get("__workerbase_health__") is None
+    assert await platform.kv.get("__workerbase_health__") is None
     assert await platform.files.head("__workerbase_health__") is None
     assert len(platform.crypto.random_bytes(16)) == 16

@@ -17,8 +17,16 @@ import pytest
 from workerbase.bindings.local.durable import LocalDurableNamespace
 from workerbase.durable import chat_room
 from workerbase.durable.chat_room import WATCHDOG_INTERVAL, ChatRoom
-from workerbase.durable.generation import GenerationJob, GenerationRunning, Outcome, ReplyNotStored
-from workerbase.ports import ChatModel, DurableStorage, ModelMessage, RoomSocket
+from workerbase.ports import (
+    ChatModel,
+    DurableStorage,
+    GenerationJob,
+    GenerationRunning,
+    ModelMessage,
+    Outcome,
+    ReplyNotStored,
+    RoomSocket,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

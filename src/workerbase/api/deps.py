@@ -1,22 +1,34 @@
-"""FastAPI dependencies: the request's platform, the services built on it, and the caller."""
+"""FastAPI dependencies, all of them: the request's platform and time, the services the composition root
+(`workerbase.bootstrap`) builds on them, the caller, paging. Routes take these `*Dep` aliases only."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 
+from workerbase.api.file_urls import FileUrls
+from workerbase.bootstrap import Services
 from workerbase.clock import utc_now
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from workerbase.platform import Platform
 from workerbase.services.api_keys import ApiKeyService, looks_like_api_key
 from workerbase.services.auth import AuthService
+from workerbase.services.chats import ChatService
+from workerbase.services.documents import DocumentService
 from workerbase.services.files import FileService
+from workerbase.services.live_chat import LiveChatService
+from workerbase.services.live_events import LiveEvents
+from workerbase.services.messages import MessageService
+from workerbase.services.search import SearchService
 from workerbase.services.throttling import client_network
 from workerbase.services.tokens import InvalidToken
+from workerbase.services.votes import VoteService
+from workerbase.services.ws_tickets import TicketSigner
 
 
 async def get_platform(request: Request) -> Platform:
@@ -35,18 +47,42 @@ async def get_now() -> datetime:
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-async def get_auth_service(platform: PlatformDep, now: NowDep) -> AuthService:
-    return AuthService(platform.db, platform.crypto, platform.settings.auth, now=now)
+async def get_services(platform: PlatformDep, now: NowDep) -> Services:
+    """The composition root's services for this request (each built on first use)."""
+    return Services(platform, now)
 
 
-AuthDep = Annotated[AuthService, Depends(get_auth_service)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_file_service(platform: PlatformDep, now: NowDep) -> FileService:
-    return FileService(platform.db, platform.files, platform.crypto, platform.settings, now)
+def _service(name: str) -> Callable[[Services], Awaitable[Any]]:
+    """A dependency that is one of the request's services (built on first use)."""
+
+    async def get_service(services: ServicesDep) -> Any:
+        return getattr(services, name)
+
+    get_service.__name__ = f"get_{name}"
+    return get_service
 
 
-FileServiceDep = Annotated[FileService, Depends(get_file_service)]
+AuthDep = Annotated[AuthService, Depends(_service("auth"))]
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(_service("api_keys"))]
+ChatServiceDep = Annotated[ChatService, Depends(_service("chats"))]
+MessageServiceDep = Annotated[MessageService, Depends(_service("messages"))]
+VoteServiceDep = Annotated[VoteService, Depends(_service("votes"))]
+SearchServiceDep = Annotated[SearchService, Depends(_service("search"))]
+DocumentServiceDep = Annotated[DocumentService, Depends(_service("documents"))]
+FileServiceDep = Annotated[FileService, Depends(_service("files"))]
+LiveChatDep = Annotated[LiveChatService, Depends(_service("live_chat"))]
+LiveEventsDep = Annotated[LiveEvents, Depends(_service("live_events"))]
+TicketSignerDep = Annotated[TicketSigner, Depends(_service("tickets"))]
+
+
+async def get_file_urls(request: Request, files: FileServiceDep) -> FileUrls:
+    return FileUrls(request, files)
+
+
+FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
 
 
 async def get_client_ip(request: Request) -> str:
@@ -61,13 +97,6 @@ async def get_client_ip(request: Request) -> str:
 
 
 ClientIpDep = Annotated[str, Depends(get_client_ip)]
-
-
-async def get_api_key_service(platform: PlatformDep, now: NowDep) -> ApiKeyService:
-    return ApiKeyService(platform.db, platform.crypto, now=now)
-
-
-ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
 
 # Methods that change nothing: read-only API keys may call them.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -90,7 +119,7 @@ class Principal:
     method: Literal["access_token", "api_key"]
 
 
-async def get_principal(request: Request, auth: AuthDep, api_keys: ApiKeyServiceDep) -> Principal:
+async def get_principal(request: Request, services: ServicesDep) -> Principal:
     """The caller, from `Authorization: Bearer <access token or API key>`; 401 if absent or invalid.
 
     Access tokens are verified without D1; an API key costs one D1 read. A read-only key gets 403 on
@@ -101,12 +130,12 @@ async def get_principal(request: Request, auth: AuthDep, api_keys: ApiKeyService
     if scheme.lower() != "bearer" or not credentials:
         raise InvalidToken("missing bearer token", credentials_missing=True)
     if looks_like_api_key(credentials):
-        key = await api_keys.authenticate(credentials)
+        key = await services.api_keys.authenticate(credentials)
         if key is None:
             raise InvalidToken("unknown, expired or deleted API key")
         principal = Principal(key.user_id, key.role, frozenset(key.scopes), "api_key")
     else:
-        claims = auth.access_tokens.verify(credentials)
+        claims = services.auth.access_tokens.verify(credentials)
         principal = Principal(claims.subject, claims.role, frozenset({"read", "write"}), "access_token")
     if request.method not in READ_METHODS and "write" not in principal.scopes:
         raise InsufficientScope("this API key is read-only")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from workerbase.api.deps import FileServiceDep
 from workerbase.services.file_links import SignedLink
 from workerbase.services.files import FileService
 
@@ -31,13 +30,6 @@ class FileUrls:
             file_id = _canonical_uuid(part.get("fileId")) if part.get("type") == "file" else None
             resolved.append(part if file_id is None else {**part, "url": self.content(owner_id, file_id)[0]})
         return resolved
-
-
-async def get_file_urls(request: Request, service: FileServiceDep) -> FileUrls:
-    return FileUrls(request, service)
-
-
-FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
 
 
 def _canonical_uuid(value: Any) -> str | None:

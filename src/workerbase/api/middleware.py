@@ -18,8 +18,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workerbase.api.problems import PROBLEM_MEDIA_TYPE, problem_body
-from workerbase.errors import WorkerbaseError
+from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, problem_body
 from workerbase.logs import get_logger
 from workerbase.platform import PlatformFactory
 

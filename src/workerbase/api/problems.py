@@ -16,10 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from workerbase.errors import WorkerbaseError
+from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem, problem_body
 from workerbase.logs import get_logger
-
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 _CODES_BY_STATUS = {
     400: "bad_request",
@@ -35,29 +33,6 @@ _CODES_BY_STATUS = {
     500: "internal_error",
     503: "service_unavailable",
 }
-
-
-def problem_body(
-    status: int,
-    code: str,
-    *,
-    title: str | None = None,
-    detail: str | None = None,
-    request_id: str | None = None,
-    **extras: Any,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": f"urn:workerbase:problem:{code}",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-        "code": code,
-    }
-    if detail:
-        body["detail"] = detail
-    if request_id:
-        body["request_id"] = request_id
-    body.update(extras)
-    return body
 
 
 def problem_response(
@@ -125,14 +100,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
             exc_info=exc,
             extra={"fields": {"request_id": request.scope.get("state", {}).get("request_id")}},
         )
-    return problem_response(
-        request,
-        exc.status,
-        exc.code,
-        title=exc.title,
-        detail=str(exc) if exc.public_detail else None,
+    request_id = request.scope.get("state", {}).get("request_id")
+    return JSONResponse(
+        error_problem(exc, request_id),
+        status_code=exc.status,
+        media_type=PROBLEM_MEDIA_TYPE,
         headers=exc.response_headers() or None,
-        **exc.problem_extras(),
     )
 
 

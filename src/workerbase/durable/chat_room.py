@@ -22,19 +22,20 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from workerbase.durable.generation import (
+from workerbase.durable.room_log import INTERRUPTED, RoomLog
+from workerbase.durable.ui_stream import closing_chunks, opening_chunks
+from workerbase.logs import get_logger
+from workerbase.ports import (
+    ChatModel,
+    DurableStorage,
     GenerationJob,
     GenerationRunning,
+    ModelFailed,
     Outcome,
     ReplyNotStored,
+    RoomSockets,
     SaveReply,
-    closing_chunks,
-    opening_chunks,
 )
-from workerbase.durable.room_log import INTERRUPTED, RoomLog
-from workerbase.logs import get_logger
-from workerbase.models import ModelFailed
-from workerbase.ports import ChatModel, DurableStorage, RoomSockets
 
 # While a generation runs (or its reply is not stored yet), the alarm checks this often.
 WATCHDOG_INTERVAL = timedelta(seconds=30)

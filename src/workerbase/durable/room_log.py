@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from workerbase.durable.generation import GenerationJob, Outcome
-from workerbase.ports import DurableStorage
+from workerbase.ports import DurableStorage, GenerationJob, Outcome
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"

@@ -7,6 +7,8 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
+from workerbase.ports import GenerationJob, Outcome
+
 HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-cache, no-transform",
@@ -24,3 +26,21 @@ async def encode(chunks: AsyncIterator[dict[str, Any]]) -> AsyncGenerator[bytes,
     async for chunk in chunks:
         yield event(chunk)
     yield DONE
+
+
+def opening_chunks(job: GenerationJob, text_id: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "start", "messageId": job.reply_id},
+        {"type": "start-step"},
+        {"type": "text-start", "id": text_id},
+    ]
+
+
+def closing_chunks(text_id: str, outcome: Outcome) -> list[dict[str, Any]]:
+    """`finish` carries no finishReason: AI SDK clients before 5.0.92 refuse one."""
+    chunks: list[dict[str, Any]] = [{"type": "text-end", "id": text_id}]
+    if outcome.finish_reason == "error":
+        chunks.append({"type": "error", "errorText": outcome.error or "the reply failed"})
+    elif outcome.finish_reason in ("abort", "interrupted"):
+        chunks.append({"type": "abort"})
+    return [*chunks, {"type": "finish-step"}, {"type": "finish"}]

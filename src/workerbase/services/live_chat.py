@@ -13,9 +13,15 @@ from typing import Any
 
 from workerbase.clock import iso
 from workerbase.config import Settings
-from workerbase.durable.generation import ChatRoomClient, GenerationJob, Outcome, SaveReply
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
-from workerbase.ports import BodyStream, Database, ModelMessage
+from workerbase.ports import (
+    BodyStream,
+    ChatRoomClient,
+    Database,
+    GenerationJob,
+    ModelMessage,
+    Outcome,
+)
 from workerbase.repositories import chats, daily_counts, messages
 from workerbase.repositories.chats import ChatRecord
 from workerbase.services.chats import ChatNotFound
@@ -138,6 +144,13 @@ class LiveChatService:
             await self._take_back(user_id, chat_id, day, counted=counted, message_id=added_id)
             raise
 
+    async def resume(self, owner_id: str, chat_id: str, offset: int) -> BodyStream | None:
+        """The reply being generated in the chat (the caller checked it is theirs), from chunk `offset`."""
+        return await self._rooms.resume(owner_id, chat_id, offset)
+
+    async def stop(self, owner_id: str, chat_id: str) -> bool:
+        return await self._rooms.stop(owner_id, chat_id)
+
     async def _take_back(
         self, user_id: str, chat_id: str, day: str, *, counted: bool, message_id: str | None = None
     ) -> None:
@@ -155,20 +168,18 @@ class LiveChatService:
         return max(int((tomorrow - self._now).total_seconds()), 1)
 
 
-def reply_saver(db: Database, now: Any) -> SaveReply:
-    """What a room calls when a reply ends: store it as the chat's next assistant message. Idempotent
-    (the reply's id is fixed), so the alarm may retry it."""
-
-    async def save_reply(job: GenerationJob, text: str, outcome: Outcome) -> None:
-        metadata: dict[str, Any] = {"model": job.model, "finishReason": outcome.finish_reason}
-        if outcome.incomplete:
-            metadata["incomplete"] = True
-        if outcome.error:
-            metadata["error"] = outcome.error
-        reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
-        try:
-            await MessageService(db, now()).add(job.user_id, job.chat_id, [reply])
-        except ChatNotFound:
-            return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry
-
-    return save_reply
+async def store_reply(
+    message_service: MessageService, job: GenerationJob, text: str, outcome: Outcome
+) -> None:
+    """What a room does when a reply ends: store it as the chat's next assistant message. Idempotent (the
+    reply's id is fixed), so the room's alarm may retry it."""
+    metadata: dict[str, Any] = {"model": job.model, "finishReason": outcome.finish_reason}
+    if outcome.incomplete:
+        metadata["incomplete"] = True
+    if outcome.error:
+        metadata["error"] = outcome.error
+    reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
+    try:
+        await message_service.add(job.user_id, job.chat_id, [reply])
+    except ChatNotFound:
+        return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry

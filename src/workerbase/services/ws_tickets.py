@@ -7,29 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
 
-from workerbase.errors import WorkerbaseError
-from workerbase.ports import Crypto
+from workerbase.ports import Crypto, InvalidTicket, Ticket
 from workerbase.services.signing import Signer, b64url
 
 TICKET_SECONDS = 60
 _KEY_CONTEXT = b"workerbase/ws-tickets/v1"
-
-
-class InvalidTicket(WorkerbaseError):
-    status = 403
-    code = "invalid_ticket"
-    title = "This WebSocket ticket is not valid"
-    public_detail = True
-
-
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    chat_id: str
-    user_id: str
-    expires: int  # Unix seconds
-    nonce: str
 
 
 class TicketSigner:

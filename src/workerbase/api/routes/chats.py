@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from workerbase.api.deps import NowDep, PageDep, PlatformDep, PrincipalDep
-from workerbase.api.live_events import LiveEventsDep
+from workerbase.api.deps import ChatServiceDep, LiveEventsDep, PageDep, PrincipalDep
 from workerbase.api.schemas import Metadata, RecordOut
-from workerbase.services.chats import ChatService
 
 router = APIRouter(tags=["chats"])
 
 MAX_TITLE_CHARS = 200
-
-
-async def get_chat_service(platform: PlatformDep, now: NowDep) -> ChatService:
-    return ChatService(platform.db, now)
-
-
-ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]
 
 
 class ChatIn(BaseModel):

@@ -5,24 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.api.deps import DocumentServiceDep, PrincipalDep
 from workerbase.api.schemas import RecordOut
 from workerbase.pagination import MAX_LIMIT
-from workerbase.services.documents import DocumentService
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 MAX_CONTENT_CHARS = 1_000_000  # D1 caps a value at 2 MB
 
 
-async def get_document_service(platform: PlatformDep, now: NowDep) -> DocumentService:
-    return DocumentService(platform.db, now)
-
-
-DocumentServiceDep = Annotated[DocumentService, Depends(get_document_service)]
 Version = Annotated[int | None, Query(ge=1)]
 
 

@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from workerbase.api.deps import (
-    ApiKeyServiceDep,
-    AuthDep,
     FileServiceDep,
+    FileUrlsDep,
     NowDep,
     PageDep,
     PrincipalDep,
+    ServicesDep,
     get_principal,
 )
 from workerbase.api.downloads import (
@@ -26,7 +26,7 @@ from workerbase.api.downloads import (
     requested_range,
     sized,
 )
-from workerbase.api.file_urls import FileUrls, FileUrlsDep
+from workerbase.api.file_urls import FileUrls
 from workerbase.errors import InvalidArgument
 from workerbase.repositories.files import FileRecord
 from workerbase.services.file_links import MAX_LINK_SECONDS, SignedLink
@@ -151,9 +151,7 @@ async def create_link(
 async def file_content(
     file_id: UUID,
     request: Request,
-    service: FileServiceDep,
-    auth: AuthDep,
-    api_keys: ApiKeyServiceDep,
+    services: ServicesDep,
     now: NowDep,
     expires: Annotated[int | None, Query()] = None,
     signature: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{43}$")] = None,
@@ -166,11 +164,11 @@ async def file_content(
         if signature is None or expires is None:
             raise InvalidArgument("a signed link needs both `expires` and `signature`")
         link = SignedLink(expires, signature)
-        record = await service.get_by_link(str(file_id), link)
+        record = await services.files.get_by_link(str(file_id), link)
         cache_control = f"private, max-age={max(0, min(expires - int(now.timestamp()), 86_400))}"
     else:
-        principal = await get_principal(request, auth, api_keys)
-        record = await service.get(principal.user_id, str(file_id))
+        principal = await get_principal(request, services)
+        record = await services.files.get(principal.user_id, str(file_id))
         cache_control = "private, no-cache"
     etag = f'"{record.sha256}"'
     inline = record.content_type in INLINE_TYPES and not download
@@ -184,4 +182,4 @@ async def file_content(
     status_code, headers = sized(headers, byte_range, record.size)
     if request.method == "HEAD":
         return Response(status_code=status_code, headers=headers)
-    return StreamResponse(await service.open_content(record, byte_range), status_code, headers)
+    return StreamResponse(await services.files.open_content(record, byte_range), status_code, headers)

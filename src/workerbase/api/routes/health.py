@@ -39,7 +39,7 @@ class HealthReport(BaseModel):
 async def health(request: Request, platform: PlatformDep) -> Any:
     probes: dict[str, Awaitable[object]] = {
         "d1": platform.db.query("SELECT 1 AS ok"),
-        "kv": platform.cache.get(PROBE_KEY),
+        "kv": platform.kv.get(PROBE_KEY),
         "r2": platform.files.head(PROBE_KEY),
     }
     results = await asyncio.gather(*(_timed(name, probe) for name, probe in probes.items()))

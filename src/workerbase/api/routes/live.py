@@ -6,28 +6,23 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
+from workerbase.api.chat_sockets import chat_socket_url
+from workerbase.api.deps import (
+    ChatServiceDep,
+    LiveChatDep,
+    NowDep,
+    PrincipalDep,
+    TicketSignerDep,
+)
 from workerbase.api.downloads import StreamResponse
-from workerbase.api.routes.chats import ChatServiceDep
 from workerbase.api.routes.messages import MessageIn, new_message
-from workerbase.clock import utc_now
 from workerbase.durable import ui_stream
 from workerbase.errors import InvalidArgument
-from workerbase.platform import Platform
-from workerbase.services.live_chat import LiveChatService
-from workerbase.services.ws_tickets import InvalidTicket, TicketSigner
 
 router = APIRouter(tags=["live chat"])
-
-
-async def get_live_chat(platform: PlatformDep, now: NowDep) -> LiveChatService:
-    return LiveChatService(platform.db, platform.chat_rooms, platform.settings, now)
-
-
-LiveChatDep = Annotated[LiveChatService, Depends(get_live_chat)]
 
 
 class StreamIn(BaseModel):
@@ -62,13 +57,13 @@ async def resume_stream(
     chat_id: UUID,
     principal: PrincipalDep,
     chats: ChatServiceDep,
-    platform: PlatformDep,
+    live: LiveChatDep,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The reply being generated, from its first chunk (or chunk `offset`); 204 when none is. One D1
     round trip (the chat is the caller's), then the room."""
     await chats.get(principal.user_id, str(chat_id))
-    stream = await platform.chat_rooms.resume(principal.user_id, str(chat_id), offset)
+    stream = await live.resume(principal.user_id, str(chat_id), offset)
     if stream is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return StreamResponse(stream, 200, ui_stream.HEADERS)
@@ -76,12 +71,12 @@ async def resume_stream(
 
 @router.post("/chats/{chat_id}/stream/stop", status_code=status.HTTP_204_NO_CONTENT)
 async def stop_stream(
-    chat_id: UUID, principal: PrincipalDep, chats: ChatServiceDep, platform: PlatformDep
+    chat_id: UUID, principal: PrincipalDep, chats: ChatServiceDep, live: LiveChatDep
 ) -> Response:
     """Stops the reply being generated (the partial reply is stored, marked incomplete); nothing to stop
     is fine too. One D1 round trip, then the room."""
     await chats.get(principal.user_id, str(chat_id))
-    await platform.chat_rooms.stop(principal.user_id, str(chat_id))
+    await live.stop(principal.user_id, str(chat_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -97,35 +92,13 @@ async def websocket_ticket(
     request: Request,
     principal: PrincipalDep,
     chats: ChatServiceDep,
-    platform: PlatformDep,
+    tickets: TicketSignerDep,
     now: NowDep,
 ) -> TicketOut:
-    """A ticket for one WebSocket connection to the chat, valid 60 s: browsers cannot send
-    headers on a WebSocket, and a long-lived token must not go into a URL. One D1 round trip."""
+    """A ticket for one WebSocket connection to the chat (`GET /v1/chats/{id}/ws?ticket=&after=`, see
+    `api/chat_sockets.py`), valid 60 s: browsers cannot send headers on a WebSocket, and a long-lived
+    token must not go into a URL. One D1 round trip."""
     await chats.get(principal.user_id, str(chat_id))
-    text, ticket = _tickets(platform).issue(str(chat_id), principal.user_id, int(now.timestamp()))
-    url = str(request.url_for("chat_socket", chat_id=str(chat_id))).replace("http", "ws", 1)
-    return TicketOut(ticket=text, expires_at=ticket.expires, url=f"{url}?ticket={text}")
-
-
-@router.websocket("/chats/{chat_id}/ws", name="chat_socket")
-async def chat_socket(
-    websocket: WebSocket,
-    chat_id: UUID,
-    ticket: Annotated[str, Query(max_length=512)],
-    after: Annotated[int, Query(ge=0)] = 0,
-) -> None:
-    """Every change of the chat, in order, each with its `seq`: `{"seq", "type": "message" | "chunk" |
-    "chat", "data"}` (a reply's chunks are UI message stream chunks). Reconnect with `after=<last seq>`
-    to get what was missed; `{"type": "gap"}` means more was missed than the room keeps: reload the chat."""
-    platform: Platform = websocket.scope["state"]["platform"]
-    now = int(utc_now().timestamp())
-    try:
-        claims = _tickets(platform).verify(ticket, str(chat_id), now)
-        await platform.chat_rooms.join(claims, websocket, after)
-    except InvalidTicket:
-        await websocket.close(code=1008)  # before the handshake completes: the client sees a 403
-
-
-def _tickets(platform: Platform) -> TicketSigner:
-    return TicketSigner(platform.crypto, platform.settings.auth.jwt_secrets)
+    text, ticket = tickets.issue(str(chat_id), principal.user_id, int(now.timestamp()))
+    url = chat_socket_url(str(request.base_url), str(chat_id), text)
+    return TicketOut(ticket=text, expires_at=ticket.expires, url=url)

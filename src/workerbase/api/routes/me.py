@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from workerbase.api.deps import AuthDep, FileServiceDep, PrincipalDep, SessionPrincipalDep
-from workerbase.api.live_events import LiveEventsDep
+from workerbase.api.deps import AuthDep, FileServiceDep, LiveEventsDep, PrincipalDep, SessionPrincipalDep
 from workerbase.api.schemas import SessionOut, UserOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from workerbase.api.deps import NowDep, PlatformDep, PrincipalDep
-from workerbase.api.file_urls import FileUrls, FileUrlsDep
-from workerbase.api.live_events import LiveEventsDep
+from workerbase.api.deps import FileUrlsDep, LiveEventsDep, MessageServiceDep, PrincipalDep
+from workerbase.api.file_urls import FileUrls
 from workerbase.api.schemas import Metadata, RecordOut, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
@@ -74,11 +73,6 @@ class MessagePage(BaseModel):
     )
 
 
-async def get_message_service(platform: PlatformDep, now: NowDep) -> MessageService:
-    return MessageService(platform.db, now)
-
-
-MessageServiceDep = Annotated[MessageService, Depends(get_message_service)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Anchor = Annotated[str | None, Query(min_length=1, max_length=128)]
 

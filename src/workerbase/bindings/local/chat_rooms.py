@@ -15,21 +15,35 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from workerbase.bindings.local.durable import LocalDurableNamespace
 from workerbase.durable import ui_stream
 from workerbase.durable.chat_room import ChatRoom
-from workerbase.durable.generation import GenerationJob, SaveReply, room_name
-from workerbase.ports import ChatModel, DurableStorage, RoomSocket
-from workerbase.services.ws_tickets import InvalidTicket, Ticket
+from workerbase.ports import (
+    DurableStorage,
+    GenerationJob,
+    InvalidTicket,
+    RoomSocket,
+    RoomSockets,
+    Ticket,
+    room_name,
+)
 
 
 class LocalChatRooms:
-    def __init__(
-        self, root: Path, model: ChatModel, save_reply: SaveReply, now: Callable[[], datetime]
-    ) -> None:
+    """In-process ChatRoom objects, one per owner and chat. The rooms need the platform they belong to
+    (to store replies), so the composition root hands over how to build one once the platform exists:
+    `host(build)`, before the first request."""
+
+    def __init__(self, root: Path, now: Callable[[], datetime]) -> None:
         self._sockets: dict[str, _Sockets] = {}
+        self._build: Callable[[DurableStorage, RoomSockets], ChatRoom] | None = None
 
         def build(name: str, storage: DurableStorage) -> ChatRoom:
-            return ChatRoom(storage, self._sockets.setdefault(name, _Sockets()), model, save_reply, now)
+            if self._build is None:
+                raise RuntimeError("LocalChatRooms.host() was not called: no way to build a room")
+            return self._build(storage, self._sockets.setdefault(name, _Sockets()))
 
         self.rooms = LocalDurableNamespace(root, build, now)
+
+    def host(self, build: Callable[[DurableStorage, RoomSockets], ChatRoom]) -> None:
+        self._build = build
 
     async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> _SseStream:
         room = self.rooms.get(room_name(job.user_id, job.chat_id))
@@ -48,8 +62,9 @@ class LocalChatRooms:
     async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
         self.rooms.get(room_name(owner_id, chat_id)).publish(kind, data)
 
-    async def join(self, ticket: Ticket, websocket: WebSocket, after: int) -> None:
-        """Serve one tab's WebSocket until it closes: what the room sends, in order."""
+    async def serve(self, ticket: Ticket, websocket: WebSocket, after: int) -> None:
+        """Serve one tab's admitted WebSocket (`api/chat_sockets.py`) until it closes: what the room sends,
+        in order. InvalidTicket, before the handshake, if the ticket was used already."""
         name = room_name(ticket.user_id, ticket.chat_id)
         room = self.rooms.get(name)
         if not room.admit(ticket.nonce, ticket.expires):

@@ -13,9 +13,8 @@ from js import Object
 from pyodide.ffi import JsException, to_js
 
 from workerbase.bindings.workers.streams import JsBodyStream
-from workerbase.models import ModelFailed, ModelTimeout
-from workerbase.models.openai_compatible import completion_text
-from workerbase.ports import ModelMessage
+from workerbase.ports import ModelFailed, ModelMessage, ModelTimeout
+from workerbase.providers.openai_compatible import completion_text
 
 
 class WorkersAiModel:

@@ -1,45 +1,37 @@
 """The ChatRoom Durable Object on Workers (SQLite-backed, hibernatable WebSockets): a thin shell around
 `workerbase.durable.chat_room.ChatRoom`. The Worker talks to it over `fetch` with the small protocol of
-`bindings/workers/chat_rooms.py` (start, resume, stop, publish, ws); `src/entry.py` exports the class."""
+`bindings/workers/chat_rooms.py` (start, resume, stop, publish, ws). `src/entry.py` exports a subclass
+that says how to build the room (`room_factory`, from the composition root)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 from js import WebSocketPair, WebSocketRequestResponsePair
 from workers import DurableObject, Response
 
-from workerbase.bindings.workers.ai import WorkersAiModel
 from workerbase.bindings.workers.durable import WorkersDurableStorage
-from workerbase.bindings.workers.http import WorkersHttpClient
 from workerbase.bindings.workers.platform import platform_from_env
 from workerbase.bindings.workers.streams import js_stream_of
-from workerbase.clock import utc_now
-from workerbase.config import Settings
 from workerbase.durable import ui_stream
 from workerbase.durable.chat_room import ChatRoom
-from workerbase.durable.generation import START_REFUSALS, GenerationJob
-from workerbase.models.openai_compatible import OpenAICompatibleModel
-from workerbase.ports import ChatModel, RoomSocket
-from workerbase.services.live_chat import reply_saver
+from workerbase.ports import START_REFUSALS, DurableStorage, GenerationJob, RoomSocket, RoomSockets
 
 
-class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
+class ChatRoomDurableObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
+    # Builds the room of this object's platform over its storage and sockets: `bootstrap.chat_room_factory`.
+    room_factory: ClassVar[Callable[..., Callable[[DurableStorage, RoomSockets], ChatRoom]]]
+
     def __init__(self, ctx: Any, env: Any) -> None:
         super().__init__(ctx, env)
         # The runtime answers pings itself: a tab's keep-alive never wakes a hibernating room.
         ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair.new("ping", '{"type":"pong"}'))
-        platform = platform_from_env(env)
-        self.room = ChatRoom(
-            WorkersDurableStorage(ctx.storage),
-            _HibernatableSockets(ctx),
-            workers_model(platform.settings, env),
-            reply_saver(platform.db, utc_now),
-            utc_now,
-        )
+        build_room = self.room_factory(platform_from_env(env))
+        self.room = build_room(WorkersDurableStorage(ctx.storage), _HibernatableSockets(ctx))
 
     async def fetch(self, request: Any) -> Response:
         url = urlparse(str(request.url))
@@ -86,15 +78,6 @@ class ChatRoomObject(DurableObject):  # type: ignore[misc]  # the SDK is untyped
 
     async def alarm(self, alarm_info: Any = None) -> None:
         await self.room.alarm()
-
-
-def workers_model(settings: Settings, env: Any) -> ChatModel:
-    models = settings.models
-    if models.provider == "workers-ai":
-        return WorkersAiModel(env.AI, timeout_seconds=models.timeout_seconds)
-    return OpenAICompatibleModel(
-        WorkersHttpClient(), models.base_url, models.api_key, timeout_seconds=models.timeout_seconds
-    )
 
 
 def _sse(chunks: Any) -> Response:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from workerbase.bindings.workers.streams import JsBodyStream
-from workerbase.durable.generation import START_REFUSALS, GenerationJob, room_name
 from workerbase.errors import BindingUnavailable
-from workerbase.services.ws_tickets import Ticket
+from workerbase.ports import START_REFUSALS, GenerationJob, InvalidTicket, Ticket, room_name
 
 ROOM_URL = "https://chat-room"  # any URL: a stub's fetch goes to the object, not the network
 
@@ -40,8 +40,18 @@ class WorkersChatRooms:
         body = json.dumps({"kind": kind, "data": data})
         await self._call(room_name(owner_id, chat_id), "publish", method="POST", body=body)
 
-    async def join(self, ticket: Ticket, websocket: Any, after: int) -> None:
-        raise RuntimeError("on Workers, WebSocket upgrades go to the room before the app: see src/entry.py")
+    async def connect(self, ticket: Ticket, after: int) -> Any:
+        """Hand an admitted WebSocket upgrade to the chat's room, which accepts the socket itself (so it
+        can hibernate) and answers 101; InvalidTicket if the ticket was used already."""
+        forward = urlencode(
+            {"nonce": ticket.nonce, "expires": ticket.expires, "user": ticket.user_id, "after": after}
+        )
+        response = await self._call(
+            room_name(ticket.user_id, ticket.chat_id), f"ws?{forward}", headers={"Upgrade": "websocket"}
+        )
+        if response.status == 403:
+            raise InvalidTicket("the ticket was used already")
+        return response
 
     async def _call(self, room: str, operation: str, **options: Any) -> Any:
         try:

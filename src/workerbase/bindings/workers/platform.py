@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from workerbase.bindings.workers.ai import WorkersAiModel
 from workerbase.bindings.workers.chat_rooms import WorkersChatRooms
 from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.d1 import WorkersDatabase
+from workerbase.bindings.workers.http import WorkersHttpClient
 from workerbase.bindings.workers.kv import WorkersKeyValue
 from workerbase.bindings.workers.r2 import WorkersObjectStore
 from workerbase.config import Settings
@@ -19,12 +21,21 @@ def platform_from_scope(scope: MutableMapping[str, Any]) -> Platform:
 
 
 def platform_from_env(env: Any) -> Platform:
-    """Also for handlers without a request (`scheduled`)."""
+    """Also for handlers without a request (`scheduled`) and for Durable Objects."""
+    settings = Settings.from_env(lambda name: getattr(env, name, None))
+    models = settings.models
     return Platform(
-        settings=Settings.from_env(lambda name: getattr(env, name, None)),
+        settings=settings,
         db=WorkersDatabase(env.DB),
-        cache=WorkersKeyValue(env.CACHE),
         files=WorkersObjectStore(env.FILES),
+        kv=WorkersKeyValue(env.CACHE),
         crypto=WorkersCrypto(),
+        http=WorkersHttpClient(),
         chat_rooms=WorkersChatRooms(env.CHAT_ROOM),
+        # Only read when chosen: `AI` is bound in wrangler.toml, but an env without it must still serve.
+        workers_ai=(
+            WorkersAiModel(env.AI, timeout_seconds=models.timeout_seconds)
+            if models.provider == "workers-ai"
+            else None
+        ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from workerbase.models import ModelTimeout
+from workerbase.ports import ModelTimeout
 
 
 async def events(chunks: AsyncIterator[bytes], idle_timeout: float) -> AsyncIterator[str]:

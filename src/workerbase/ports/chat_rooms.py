@@ -1,5 +1,5 @@
-"""What a room generates and how the Worker reaches rooms: the job, its outcome, the UI message stream
-chunks that open and close a reply, and the ChatRoomClient port."""
+"""The chat room port: how the Worker reaches a chat's room (its Durable Object), and the values that
+cross it: the generation job, its outcome, WebSocket tickets, and the refusals of a start."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from workerbase.errors import WorkerbaseError
-from workerbase.ports import BodyStream, ModelMessage
-from workerbase.services.ws_tickets import Ticket
+from workerbase.ports.chat_models import ModelMessage
+from workerbase.ports.streams import BodyStream
 
 
 class GenerationRunning(WorkerbaseError):
@@ -73,28 +73,30 @@ class Outcome:
 SaveReply = Callable[[GenerationJob, str, Outcome], Awaitable[None]]
 
 
-def opening_chunks(job: GenerationJob, text_id: str) -> list[dict[str, Any]]:
-    return [
-        {"type": "start", "messageId": job.reply_id},
-        {"type": "start-step"},
-        {"type": "text-start", "id": text_id},
-    ]
+class InvalidTicket(WorkerbaseError):
+    """A WebSocket ticket that is forged, expired, for another chat, or used already (the room says)."""
+
+    status = 403
+    code = "invalid_ticket"
+    title = "This WebSocket ticket is not valid"
+    public_detail = True
 
 
-def closing_chunks(text_id: str, outcome: Outcome) -> list[dict[str, Any]]:
-    """`finish` carries no finishReason: AI SDK clients before 5.0.92 refuse one."""
-    chunks: list[dict[str, Any]] = [{"type": "text-end", "id": text_id}]
-    if outcome.finish_reason == "error":
-        chunks.append({"type": "error", "errorText": outcome.error or "the reply failed"})
-    elif outcome.finish_reason in ("abort", "interrupted"):
-        chunks.append({"type": "abort"})
-    return [*chunks, {"type": "finish-step"}, {"type": "finish"}]
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A signed, single-use WebSocket ticket's claims (`services/ws_tickets.py` signs and verifies)."""
+
+    chat_id: str
+    user_id: str
+    expires: int  # Unix seconds
+    nonce: str
 
 
 class ChatRoomClient(Protocol):
     """How the Worker reaches a chat's room (a Durable Object stub on Workers, the in-process object
     locally), one room per owner and chat (`room_name`). Streams are the UI message stream's SSE bytes
-    (`durable/ui_stream.py`)."""
+    (`durable/ui_stream.py`). A tab's WebSocket is not a method here: each runtime hands the upgrade to
+    the room its own way, after `api/chat_sockets.py` admitted it."""
 
     async def start(self, job: GenerationJob, user_message: dict[str, Any]) -> BodyStream:
         """Announce the message, start the reply and stream it from its first chunk; GenerationRunning
@@ -109,10 +111,4 @@ class ChatRoomClient(Protocol):
 
     async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
         """Tell the chat's open tabs about a change (kind `chat`, `message`, ...)."""
-        ...
-
-    async def join(self, ticket: Ticket, websocket: Any, after: int) -> None:
-        """Serve a tab's WebSocket (an ASGI WebSocket) from the room until it closes, replaying what came
-        after `after` first; InvalidTicket if the ticket was used. (On Workers the Worker hands the
-        upgrade request to the room object itself, before the app: see `src/entry.py`.)"""
         ...

@@ -10,9 +10,8 @@ from typing import Any
 
 from workerbase.errors import BindingUnavailable
 from workerbase.logs import get_logger
-from workerbase.models import ModelFailed, ModelTimeout
-from workerbase.models.sse import events
-from workerbase.ports import HttpClient, HttpRequest, ModelMessage
+from workerbase.ports import HttpClient, HttpRequest, ModelFailed, ModelMessage, ModelTimeout
+from workerbase.providers.sse import events
 
 # How much of an error response we read to explain it.
 _ERROR_BODY_BYTES = 4096

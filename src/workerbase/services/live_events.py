@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
-
-from workerbase.api.deps import PlatformDep
 from workerbase.logs import get_logger
-from workerbase.platform import Platform
+from workerbase.ports import ChatRoomClient
 
 
 class LiveEvents:
-    def __init__(self, platform: Platform) -> None:
-        self._rooms = platform.chat_rooms
+    def __init__(self, rooms: ChatRoomClient) -> None:
+        self._rooms = rooms
 
     async def publish(self, owner_id: str, chat_id: str, kind: str, data: dict[str, Any]) -> None:
         """Best effort: the change is made already, and a tab that misses it reloads on `gap`."""
@@ -36,10 +33,3 @@ async def _best_effort(what: str, chat_id: str, call: Awaitable[Any]) -> None:
         await call
     except Exception:
         get_logger().warning(f"could not {what}", exc_info=True, extra={"fields": {"chat_id": chat_id}})
-
-
-async def get_live_events(platform: PlatformDep) -> LiveEvents:
-    return LiveEvents(platform)
-
-
-LiveEventsDep = Annotated[LiveEvents, Depends(get_live_events)]

@@ -1,0 +1,96 @@
+"""Ports: the interfaces services depend on, one module per capability, mirroring the adapter modules of
+`workerbase.bindings.workers` (Cloudflare bindings through the Workers SDK) and
+`workerbase.bindings.local` (CPython: SQLite, files). The contract suites in `tests/contracts` run the
+same tests against both. Adapters accept and return only the plain Python types declared here and raise
+only `workerbase.errors` exceptions (and those declared with their port).
+
+Everything is re-exported here: `from workerbase.ports import Database` is how code names a port.
+"""
+
+from workerbase.ports.chat_models import ChatModel, ModelFailed, ModelMessage, ModelTimeout
+from workerbase.ports.chat_rooms import (
+    START_REFUSALS,
+    ChatRoomClient,
+    GenerationJob,
+    GenerationRunning,
+    InvalidTicket,
+    Outcome,
+    ReplyNotStored,
+    SaveReply,
+    Ticket,
+    room_name,
+)
+from workerbase.ports.crypto import PBKDF2_MAX_ITERATIONS, Crypto
+from workerbase.ports.database import (
+    Database,
+    QueryMeta,
+    QueryResult,
+    Row,
+    SqlParam,
+    SqlValue,
+    Statement,
+    run,
+)
+from workerbase.ports.durable import DurableStorage, RoomSocket, RoomSockets
+from workerbase.ports.http import HttpClient, HttpRequest, HttpResponseStream
+from workerbase.ports.key_value import JsonValue, KeyValue, KvEntry, KvKey, KvPage
+from workerbase.ports.object_store import (
+    ByteRange,
+    Conditions,
+    HttpMetadata,
+    ObjectBody,
+    ObjectInfo,
+    ObjectPage,
+    ObjectStore,
+    ObjectStream,
+    PreconditionFailed,
+)
+from workerbase.ports.streams import BodyStream
+
+__all__ = [
+    "PBKDF2_MAX_ITERATIONS",
+    "START_REFUSALS",
+    "BodyStream",
+    "ByteRange",
+    "ChatModel",
+    "ChatRoomClient",
+    "Conditions",
+    "Crypto",
+    "Database",
+    "DurableStorage",
+    "GenerationJob",
+    "GenerationRunning",
+    "HttpClient",
+    "HttpMetadata",
+    "HttpRequest",
+    "HttpResponseStream",
+    "InvalidTicket",
+    "JsonValue",
+    "KeyValue",
+    "KvEntry",
+    "KvKey",
+    "KvPage",
+    "ModelFailed",
+    "ModelMessage",
+    "ModelTimeout",
+    "ObjectBody",
+    "ObjectInfo",
+    "ObjectPage",
+    "ObjectStore",
+    "ObjectStream",
+    "Outcome",
+    "PreconditionFailed",
+    "QueryMeta",
+    "QueryResult",
+    "ReplyNotStored",
+    "RoomSocket",
+    "RoomSockets",
+    "Row",
+    "SaveReply",
+    "SqlParam",
+    "SqlValue",
+    "Statement",
+    "Ticket",
+    "room_name",
+    "run",
+]
