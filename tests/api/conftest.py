@@ -114,3 +114,22 @@ async def signup(api: httpx.AsyncClient, email: str = "Ada@Example.com ") -> dic
 
 def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def signup_client(api: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The client the shared users (`ada`, `bob`) sign up through: `api`, unless a module overrides it (live
+    chat signs up over real HTTP, leaving the app's clock alone)."""
+    return api
+
+
+@pytest.fixture
+async def ada(signup_client: httpx.AsyncClient) -> dict[str, str]:
+    """The authorization header of a signed-up user."""
+    return bearer((await signup(signup_client, "ada@example.com"))["access_token"])
+
+
+@pytest.fixture
+async def bob(signup_client: httpx.AsyncClient) -> dict[str, str]:
+    """The authorization header of a second signed-up user (for what one user must not see of another's)."""
+    return bearer((await signup(signup_client, "bob@example.com"))["access_token"])

@@ -7,20 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.api.conftest import Clock, CountingDatabase, bearer, signup
+from tests.api.conftest import Clock, CountingDatabase
 from workerbase.clock import iso
-
-
-@pytest.fixture
-async def ada(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "ada@example.com"))["access_token"])
-
-
-@pytest.fixture
-async def bob(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "bob@example.com"))["access_token"])
 
 
 async def create(api: httpx.AsyncClient, who: dict[str, str], **body: Any) -> dict[str, Any]:

@@ -6,14 +6,8 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.api.conftest import CountingDatabase, bearer, signup
-
-
-@pytest.fixture
-async def ada(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "ada@example.com"))["access_token"])
+from tests.api.conftest import CountingDatabase
 
 
 async def save(api: httpx.AsyncClient, who: dict[str, str], **body: Any) -> httpx.Response:
@@ -73,10 +67,9 @@ async def test_suggestions(api: httpx.AsyncClient, ada: dict[str, str]) -> None:
 
 
 async def test_another_users_document_is_404_and_its_id_taken(
-    api: httpx.AsyncClient, ada: dict[str, str]
+    api: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str]
 ) -> None:
     doc = (await save(api, ada, content="mine")).json()
-    bob = bearer((await signup(api, "bob@example.com"))["access_token"])
     base = f"/v1/documents/{doc['id']}"
     assert (await api.get(base, headers=bob)).status_code == 404
     assert (await api.get(f"{base}/versions", headers=bob)).status_code == 404

@@ -34,16 +34,6 @@ def settings(settings: Settings) -> Settings:
     return replace(settings, files=FileSettings(max_file_bytes=MAX_FILE_BYTES, storage_quota_bytes=QUOTA))
 
 
-@pytest.fixture
-async def ada(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "ada@example.com"))["access_token"])
-
-
-@pytest.fixture
-async def bob(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "bob@example.com"))["access_token"])
-
-
 async def upload(
     api: httpx.AsyncClient, who: dict[str, str], data: bytes, name: str = "photo.png", kind: str = "image/png"
 ) -> httpx.Response:

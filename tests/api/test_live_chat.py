@@ -16,7 +16,7 @@ import pytest
 import websockets
 from fastapi import FastAPI
 
-from tests.api.conftest import PASSWORD, CountingDatabase
+from tests.api.conftest import CountingDatabase
 from tests.api.live_support import FakeOpenAI, read_all, serving, sse_chunks
 from tests.node import find_node
 from workerbase.config import ModelSettings, Settings
@@ -64,9 +64,9 @@ async def live(app: FastAPI, platform: Platform) -> AsyncIterator[httpx.AsyncCli
 
 
 @pytest.fixture
-async def ada(live: httpx.AsyncClient) -> dict[str, str]:
-    signup = await live.post("/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD})
-    return {"authorization": f"Bearer {signup.json()['access_token']}"}
+def signup_client(live: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`ada` (tests/api/conftest.py) signs up over real HTTP too."""
+    return live
 
 
 def user_message(text: str) -> dict[str, Any]:
@@ -405,7 +405,7 @@ async def test_every_tab_sees_the_same_events_in_order_and_a_reconnect_catches_u
 
 
 async def test_websocket_tickets_are_single_use_short_lived_and_per_chat(
-    live: httpx.AsyncClient, ada: dict[str, str], clock: Any
+    live: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str], clock: Any
 ) -> None:
     chat = (await live.post("/v1/chats", json={}, headers=ada)).json()
     other = (await live.post("/v1/chats", json={}, headers=ada)).json()
@@ -430,13 +430,11 @@ async def test_websocket_tickets_are_single_use_short_lived_and_per_chat(
                 pass
         assert failure.value.response.status_code == status
         assert json.loads(failure.value.response.body)["code"] == code
-    bob = await live.post("/v1/auth/signup", json={"email": "bob@example.com", "password": PASSWORD})
-    bobs = {"authorization": f"Bearer {bob.json()['access_token']}"}
-    assert (await live.post(f"/v1/chats/{chat['id']}/ws-ticket", headers=bobs)).status_code == 404
+    assert (await live.post(f"/v1/chats/{chat['id']}/ws-ticket", headers=bob)).status_code == 404
 
 
 async def test_deleting_a_chat_stops_its_reply_and_its_id_taken_by_another_user_is_a_new_room(
-    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+    live: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str], fake: FakeOpenAI
 ) -> None:
     chat_id = str(uuid.uuid4())
     fake.open_gate(1)
@@ -458,13 +456,11 @@ async def test_deleting_a_chat_stops_its_reply_and_its_id_taken_by_another_user_
     assert (await live.get(f"/v1/chats/{chat_id}/messages", headers=ada)).status_code == 404
 
     # Ids are the client's: Bob may take the deleted chat's. He gets a room of his own, with none of Ada's.
-    bob = await live.post("/v1/auth/signup", json={"email": "bob@example.com", "password": PASSWORD})
-    bobs = {"authorization": f"Bearer {bob.json()['access_token']}"}
     body = {"message": user_message("Bob here"), "model": "echo"}
-    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=bobs) as response:
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=bob) as response:
         assert response.status_code == 200
         await read_all(response)
-    async with websockets.connect(f"{await ticket_url(live, bobs, chat_id)}&after=0") as tab:
+    async with websockets.connect(f"{await ticket_url(live, bob, chat_id)}&after=0") as tab:
         replayed = await frames_until_finish(tab)
     assert replayed[0]["seq"] == 1
     assert replayed[0]["data"]["parts"] == body["message"]["parts"]  # type: ignore[index]

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import CountingDatabase, bearer, signup
+from tests.api.conftest import CountingDatabase
 from workerbase.config import Settings
 
 
@@ -21,11 +21,6 @@ def settings(settings: Settings) -> Settings:
 
 def text(message_id: str, words: str, role: str = "user") -> dict[str, Any]:
     return {"id": message_id, "role": role, "parts": [{"type": "text", "text": words}]}
-
-
-@pytest.fixture
-async def ada(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "ada@example.com"))["access_token"])
 
 
 @pytest.fixture
@@ -157,10 +152,9 @@ async def test_edit_delete_and_regenerate(
 
 
 async def test_another_users_chat_and_messages_are_404(
-    api: httpx.AsyncClient, ada: dict[str, str], chat: str
+    api: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str], chat: str
 ) -> None:
     await post(api, ada, chat, text("m1", "private"))
-    bob = bearer((await signup(api, "bob@example.com"))["access_token"])
     assert (await api.get(f"/v1/chats/{chat}/messages", headers=bob)).status_code == 404
     assert (await post(api, bob, chat, text("b1", "intrusion"))).status_code == 404
     assert (

@@ -5,18 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.api.conftest import CountingDatabase, bearer, signup
+from tests.api.conftest import CountingDatabase
 
 
 def text(message_id: str, words: str) -> dict[str, Any]:
     return {"id": message_id, "role": "user", "parts": [{"type": "text", "text": words}]}
-
-
-@pytest.fixture
-async def ada(api: httpx.AsyncClient) -> dict[str, str]:
-    return bearer((await signup(api, "ada@example.com"))["access_token"])
 
 
 async def new_chat(api: httpx.AsyncClient, who: dict[str, str], *messages: dict[str, Any]) -> str:
@@ -51,10 +45,11 @@ async def test_votes(api: httpx.AsyncClient, ada: dict[str, str], db: CountingDa
     assert missing.status_code == 404
 
 
-async def test_votes_of_another_user_are_404(api: httpx.AsyncClient, ada: dict[str, str]) -> None:
+async def test_votes_of_another_user_are_404(
+    api: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str]
+) -> None:
     chat = await new_chat(api, ada, text("m1", "one"))
     await api.put(f"/v1/chats/{chat}/messages/m1/vote", json={"value": "up"}, headers=ada)
-    bob = bearer((await signup(api, "bob@example.com"))["access_token"])
     assert (
         await api.put(f"/v1/chats/{chat}/messages/m1/vote", json={"value": "down"}, headers=bob)
     ).status_code == 404
@@ -92,9 +87,10 @@ async def test_search_ranks_highlights_and_follows_edits(
     assert (await api.get("/v1/search/messages", params={"q": "?!"}, headers=ada)).status_code == 422
 
 
-async def test_search_pages_and_isolation(api: httpx.AsyncClient, ada: dict[str, str]) -> None:
+async def test_search_pages_and_isolation(
+    api: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str]
+) -> None:
     await new_chat(api, ada, *[text(f"m{n}", f"apple number {n} " + "pie " * n) for n in range(7)])
-    bob = bearer((await signup(api, "bob@example.com"))["access_token"])
     await new_chat(api, bob, text("b1", "apple from bob"))
     seen: list[str] = []
     cursor = None

@@ -1,6 +1,8 @@
-// Runs the contract suites (tests/contracts) inside Pyodide against Miniflare's bindings through the Workers
-// adapters. Prints each failure and a closing `N passed, N failed` line; exits 1 on any failure.
-// Usage: node tests/pyodide/run.mjs [substring-of-test-name]
+// Runs every contract suite (tests/contracts/test_*.py, found, not listed) and the Workers-shell checks
+// (tests/pyodide/*_checks.py) inside Pyodide against Miniflare's bindings through the Workers adapters.
+// Prints each failure, each selected module that ran no test, and a closing `N passed, N failed` line;
+// exits 1 on any failure or module not run.
+// Usage: node tests/pyodide/run.mjs [module-name-part[::test-name-part]]
 import { checkSavepointSemantics } from "./durable_object_shim.mjs";
 import { setFlagsFromString } from "node:v8";
 import { startRuntime } from "./harness.mjs";

@@ -1,6 +1,8 @@
 """Runs the contract test functions inside Pyodide with the Workers adapters as fixtures.
 
-The fixture names match `tests/contracts/conftest.py`; every test gets freshly emptied bindings.
+The suites are discovered (`suites.py`), and a contract suite that runs no test fails the run. The fixture
+names match `tests/contracts/conftest.py`; every test gets freshly emptied bindings; a test that needs a
+fixture missing here fails.
 Only runs inside Pyodide (imports the Workers SDK); started by `tests/pyodide/run.mjs`.
 """
 
@@ -16,26 +18,10 @@ from typing import Any
 import workerbase_test_env  # type: ignore[import-not-found]  # registered by harness.mjs
 from workers import _EnvWrapper
 
+from tests.pyodide.suites import collected_tests, contract_modules, not_run, shell_check_modules
 from workerbase.ports import Statement
 
 # Adapters are imported inside their fixture so one suite runs while another port is being built.
-
-CONTRACT_MODULES = [
-    "tests.contracts.test_database",
-    "tests.contracts.test_key_value",
-    "tests.contracts.test_object_store",
-    "tests.contracts.test_crypto",
-    "tests.contracts.test_password_hashing",
-    "tests.contracts.test_account_sql",
-    "tests.contracts.test_message_sql",
-    "tests.contracts.test_file_sql",
-    "tests.contracts.test_daily_count_sql",
-    "tests.contracts.test_durable_storage",
-    "tests.contracts.test_http_client",
-    "tests.pyodide.workers_platform_checks",  # Pyodide only, so not named test_*: pytest does not collect it
-    "tests.pyodide.native_body_checks",
-    "tests.pyodide.chat_room_checks",
-]
 
 
 async def _empty_database(env: Any) -> Any:
@@ -136,32 +122,49 @@ FIXTURES: dict[str, Callable[[Any], Awaitable[Any]]] = {
 
 
 async def run_contract_suites(selection: str = "") -> int:
-    """Run the contract tests whose `module::test` name contains `selection` (a module name, or
-    `test_database::test_null`); return the number that failed."""
+    """Run every contract suite (`tests/contracts/test_*.py`) and Workers-shell check (`*_checks.py`), or
+    those whose `module::test` name contains `selection` (a module name, or `test_database::test_null`);
+    return the number that failed, plus one for each selected module that ran no test."""
     env = _EnvWrapper(workerbase_test_env.env)
     passed = failed = 0
     started = time.perf_counter()
-    for module_name in CONTRACT_MODULES:
-        if selection.split("::")[0] not in module_name:
-            continue
+    module_part = selection.split("::")[0]
+    modules = [name for name in contract_modules() + shell_check_modules() if module_part in name]
+    tests_run: dict[str, int] = {}
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except Exception:  # one broken module fails (counted once), the other suites still run
             failed += 1
             print(f"FAILED {module_name} (import)\n{traceback.format_exc()}")
             continue
-        for name, test in inspect.getmembers(module, inspect.iscoroutinefunction):
-            if not name.startswith("test_") or selection not in f"{module_name}::{name}":
+        tests_run[module_name] = 0
+        for name, test in collected_tests(module):
+            if selection not in f"{module_name}::{name}":
+                continue
+            tests_run[module_name] += 1
+            params = list(inspect.signature(test).parameters)
+            if unknown := [param for param in params if param not in FIXTURES]:
+                failed += 1
+                where = "not among the FIXTURES of tests/pyodide/runner.py"
+                print(f"FAILED {module_name}::{name}: needs {', '.join(unknown)}, {where}")
                 continue
             try:
-                kwargs = {param: await FIXTURES[param](env) for param in inspect.signature(test).parameters}
-                await test(**kwargs)
+                outcome = test(**{param: await FIXTURES[param](env) for param in params})
+                if inspect.isawaitable(outcome):
+                    await outcome
             except Exception:
                 failed += 1
                 print(f"FAILED {module_name}::{name}\n{traceback.format_exc()}")
             else:
                 passed += 1
                 print(f"passed {module_name}::{name}")
+    # A `module::test` selection leaves out other tests on purpose; otherwise each selected module must run.
+    unrun = not_run([] if "::" in selection else modules, tests_run)
+    if selection and not sum(tests_run.values()):
+        unrun.append(f"no test matches {selection!r}")
     print(f"\npyodide contract suites: {time.perf_counter() - started:.1f}s")
+    for reason in unrun:
+        print(f"NOT RUN: {reason}")
     print(f"{passed} passed, {failed} failed")
-    return failed
+    return failed + len(unrun)
