@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import secrets
 import sys
@@ -117,6 +118,15 @@ class ChatSocketsFirst:
         await open_chat_socket(self._platform, scope["path"], query, utc_now(), serve, refuse)
 
 
+class _DeniedUpgradeNoise(logging.Filter):
+    """uvicorn's websockets-sansio protocol logs "ASGI callable returned without completing handshake." at
+    ERROR after every denial response, though the client got it. ChatSocketsFirst answers every upgrade
+    (the room accepts it, or a denial carries the problem), so here that line is never a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="workerbase-local", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -133,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     from workerbase.logs import configure_logging
 
     configure_logging(("workerbase", "uvicorn", "uvicorn.error"))
+    logging.getLogger("uvicorn.error").addFilter(_DeniedUpgradeNoise())
     try:
         env = local_environment(args.dev_vars, os.environ, args.state_dir)
         settings = Settings.from_env(env.get)
