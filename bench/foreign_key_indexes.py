@@ -11,6 +11,7 @@ Then it applies 0013 with the project's migration applier (timed: on D1 the migr
 under the same 30 s limit), and runs both again on other users and guests. The query plans of the
 child-row look-ups a user's deletion runs are printed before and after.
 Usage: uv run python bench/foreign_key_indexes.py [messages=1000000] [users=1000] [guests=200] [deletes=10]
+The default run takes ~4 minutes on 2 busy cores, 3 of them seeding.
 """
 
 from __future__ import annotations
