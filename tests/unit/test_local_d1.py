@@ -43,3 +43,16 @@ async def test_state_persists_across_reopen(tmp_path: Path) -> None:
     await db.query("INSERT INTO t VALUES (?)", ["kept"])
     db.close()
     assert (await SqliteDatabase(path).query("SELECT v FROM t")).rows == [{"v": "kept"}]
+
+
+async def test_the_query_time_limit_does_not_interrupt_migrations(tmp_path: Path) -> None:
+    # The local runtime migrates through the raw connection; a migration indexing a table of some size
+    # runs far more than the progress handler's 10,000 steps, before any query and after one.
+    db = SqliteDatabase(tmp_path / "d1.sqlite3")
+    long_work = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+        " SELECT count(*) FROM n"
+    )
+    assert db.connection.execute(long_work).fetchone() == (100000,)
+    await db.query("SELECT 1")
+    assert db.connection.execute(long_work).fetchone() == (100000,)

@@ -13,6 +13,7 @@ What we copy from D1 (each pinned by tests/contracts/test_database.py against Mi
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import time
@@ -41,7 +42,9 @@ class SqliteDatabase:
             (sqlite3.SQLITE_LIMIT_COLUMN, d1_rules.MAX_COLUMNS),
         ):
             self._connection.setlimit(limit, value)
-        self._deadline = 0.0
+        # D1's 30 s limit applies to query() and batch() only: the local runtime's migrations use the raw
+        # connection, and one that indexes a table of some size would be interrupted.
+        self._deadline = math.inf
         self._connection.set_progress_handler(self._past_deadline, 10_000)
 
     @property
@@ -80,6 +83,8 @@ class SqliteDatabase:
             last_row_id = self._connection.execute("SELECT last_insert_rowid()").fetchone()[0]
         except sqlite3.Error as exc:
             raise translate(exc) from exc
+        finally:
+            self._deadline = math.inf
         meta = QueryMeta(changes=changes, last_row_id=last_row_id, rows_read=len(rows), rows_written=changes)
         return QueryResult(rows=rows, meta=meta)
 
