@@ -26,10 +26,10 @@ from workerbase.clock import iso, utc_now
 from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT
 from workerbase.ports import Database, Statement
+from workerbase.records import ChatRecord
 from workerbase.repositories import chats as chat_sql
 from workerbase.repositories import messages as message_sql
 from workerbase.repositories import search as search_sql
-from workerbase.repositories.chats import ChatRecord
 
 WORDS = [
     "apple",

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from workerbase.ports import Database, Statement
-from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
+from workerbase.records import UserRecord
+from workerbase.repositories.accounts import insert_user_unless_throttled
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

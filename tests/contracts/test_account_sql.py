@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from tests.contracts.schema import migrate
 from workerbase.clock import iso
 from workerbase.ports import Database
+from workerbase.records import UserRecord
 from workerbase.repositories import accounts, throttles
-from workerbase.repositories.accounts import UserRecord
 
 T0 = datetime(2026, 11, 23, 12, 0, 0, 123000, tzinfo=UTC)
 
@@ -120,7 +120,7 @@ async def test_guests_read_as_role_guest_and_go_once_no_session_is_live(db: Data
     assert (stored["role"], stored["guest"]) == ("user", 1)  # the column; reads say `guest`
     read = (await db.batch([accounts.select_user_by_id("g-live")]))[0].first()
     assert read is not None
-    assert accounts.user_from_row(read).role == "guest"
+    assert accounts.USER.decode(read).role == "guest"
     rotated = (await db.batch(accounts.rotate_refresh_token("live", "live2", at(20), at(10), at(86_400))))[-1]
     assert rotated.first() == {"id": "g-live", "role": "guest"}
     member = (await db.batch([accounts.select_user_by_id("member")]))[0].first()

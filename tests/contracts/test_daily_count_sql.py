@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from tests.contracts.schema import migrate
 from workerbase.ports import Database
+from workerbase.records import UserRecord
 from workerbase.repositories import daily_counts
-from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
+from workerbase.repositories.accounts import insert_user_unless_throttled
 
 NOW = "2026-11-23T12:00:00.000Z"
 

@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from tests.contracts.schema import migrate
 from workerbase.clock import iso
 from workerbase.ports import Database, QueryResult, Row, run
+from workerbase.records import FileRecord, UserRecord
 from workerbase.repositories import accounts, files
-from workerbase.repositories.accounts import UserRecord
-from workerbase.repositories.files import FileRecord
 
 T0 = datetime(2026, 11, 23, 12, 0, 0, 123000, tzinfo=UTC)
 QUOTA = 1000
@@ -133,7 +132,7 @@ async def test_filing_moves_the_bytes_from_reserved_to_stored(db: Database) -> N
     assert await pending(db) == []
     row = (await run(db, files.select_owned("f1", "u1"))).first()
     assert row is not None
-    assert files.file_from_row(row) == file
+    assert files.FILE.decode(row) == file
 
 
 async def test_filing_an_abandoned_reservation_files_nothing(db: Database) -> None:
@@ -215,7 +214,7 @@ async def test_owned_and_any_select_one_file(db: Database) -> None:
     assert (await run(db, files.select_owned("f1", "u2"))).rows == []
     row = (await run(db, files.select_any("f1"))).first()
     assert row is not None
-    assert files.file_from_row(row) == file
+    assert files.FILE.decode(row) == file
     assert (await run(db, files.select_any("nope"))).rows == []
 
 
@@ -288,7 +287,7 @@ async def test_pages_are_newest_first_with_a_created_at_and_id_cursor(db: Databa
     async def page(after: FileRecord | None, limit: int) -> list[FileRecord]:
         position = None if after is None else (after.created_at, after.id)
         result = await run(db, files.select_page("u1", position, limit))
-        return [files.file_from_row(row) for row in result.rows]
+        return files.FILE.decode_all(result.rows)
 
     assert await page(None, 2) == [c, d]
     assert await page(d, 2) == [b, a]

@@ -1,11 +1,11 @@
 """SQL for users and their refresh-token sessions. Functions return `Statement`s so services can put
-several in one `batch()` (one D1 round trip) and read results with the row helpers here."""
+several in one `batch()` (one D1 round trip), and decode the rows they read with `USER`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from workerbase.ports import Row, Statement
+from workerbase.ports import Statement
+from workerbase.records import UserRecord
+from workerbase.repositories.rows import RecordRows
 
 GUEST = "guest"
 
@@ -15,8 +15,10 @@ def role_column(table: str = "") -> str:
     return f"CASE WHEN {table}guest = 1 THEN '{GUEST}' ELSE {table}role END AS role"
 
 
+USER = RecordRows(UserRecord)
+
 # The f-strings below only put this module's constants into SQL (hence the noqa on S608).
-_USER_COLUMNS = f"id, email, name, {role_column()}, password_hash, created_at, updated_at"
+_USER_COLUMNS = USER.columns(role=role_column())
 _SELECT_USER = f"SELECT {_USER_COLUMNS} FROM users"  # noqa: S608
 _SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
 _SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
@@ -26,8 +28,7 @@ _SELECT_USER_PAGE = (
 )
 # Exactly one row whether or not the email exists: the user's columns (NULL if unknown) and the locks.
 _SELECT_LOGIN_CANDIDATE = (
-    f"SELECT users.id, users.email, users.name, {role_column('users.')}, users.password_hash,"  # noqa: S608
-    " users.created_at, users.updated_at,"
+    f"SELECT {USER.columns('users.', role=role_column('users.'))},"  # noqa: S608
     " (SELECT locked_until FROM login_throttles WHERE key = ?2) AS account_locked_until,"
     " (SELECT locked_until FROM login_throttles WHERE key = ?3) AS ip_locked_until"
     " FROM (SELECT 1) LEFT JOIN users ON users.email = ?1"
@@ -41,29 +42,6 @@ _INSERT_USER_UNLESS_THROTTLED = (
     " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10"
     " WHERE NOT EXISTS (SELECT 1 FROM login_throttles WHERE key = ?8 AND locked_until > ?9)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    id: str
-    email: str
-    name: str | None
-    role: str
-    password_hash: str
-    created_at: str
-    updated_at: str
-
-
-def user_from_row(row: Row) -> UserRecord:
-    return UserRecord(
-        id=str(row["id"]),
-        email=str(row["email"]),
-        name=None if row["name"] is None else str(row["name"]),
-        role=str(row["role"]),
-        password_hash=str(row["password_hash"]),
-        created_at=str(row["created_at"]),
-        updated_at=str(row["updated_at"]),
-    )
 
 
 def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) -> Statement:

@@ -4,12 +4,16 @@ that chain, so another user's chat or message is simply not found."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from workerbase.ports import Row, Statement
+from workerbase.ports import Statement
+from workerbase.records import MessageRecord
+from workerbase.repositories.rows import RecordRows
 
-_SELECT = "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
+MESSAGE = RecordRows(MessageRecord, parts=json.loads, metadata=json.loads)
+
+# The f-strings below only put the record's column list into SQL (hence the noqa on S608).
+_SELECT = f"SELECT {MESSAGE.columns()} FROM messages"  # noqa: S608
 # The chat condition for readers: its owner, or anyone while it is public.
 _OWNED_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND user_id = ?2"
 _PUBLIC_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND visibility = 'public' AND ?2 IS NULL"
@@ -20,59 +24,28 @@ _INSERT = (
     " ON CONFLICT (id) DO NOTHING"
 )
 _SELECT_BY_IDS = (
-    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
-    " WHERE chat_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq"
+    _SELECT + " WHERE chat_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq"  # noqa: S608
 )
 _ANCHOR = "SELECT seq FROM messages WHERE id = ?1 AND chat_id = ?2"
 # Pages next to an anchor message (?2, NULL for the latest page), by the anchor's position in the chat.
 _OLDER = (
-    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
-    " WHERE chat_id = ?1"
+    _SELECT + " WHERE chat_id = ?1"  # noqa: S608
     " AND seq < coalesce((SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1), 9007199254740991)"
     " ORDER BY seq DESC LIMIT ?3"
 )
 _NEWER = (
-    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
-    " WHERE chat_id = ?1"
+    _SELECT + " WHERE chat_id = ?1"  # noqa: S608
     " AND seq > (SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1) ORDER BY seq LIMIT ?3"
 )
 _UPDATE = (
-    "UPDATE messages SET parts = coalesce(?1, parts), metadata = iif(?2 IS NULL, metadata, ?2),"
+    "UPDATE messages SET parts = coalesce(?1, parts), metadata = iif(?2 IS NULL, metadata, ?2),"  # noqa: S608
     " content_text = coalesce(?3, content_text), updated_at = ?4"
-    " WHERE id = ?5 AND chat_id = ?6 AND user_id = ?7"
-    " RETURNING id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at"
+    f" WHERE id = ?5 AND chat_id = ?6 AND user_id = ?7 RETURNING {MESSAGE.columns()}"
 )
 _DELETE_AFTER = (
     "DELETE FROM messages WHERE chat_id = ?1 AND user_id = ?2"
     " AND seq > (SELECT seq FROM messages WHERE id = ?3 AND chat_id = ?1)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    id: str
-    chat_id: str
-    user_id: str  # the chat's owner
-    seq: int
-    role: str
-    parts: list[dict[str, Any]]
-    metadata: dict[str, Any] | None
-    created_at: str
-    updated_at: str
-
-
-def message_from_row(row: Row) -> MessageRecord:
-    return MessageRecord(
-        id=str(row["id"]),
-        chat_id=str(row["chat_id"]),
-        user_id=str(row["user_id"]),
-        seq=int(row["seq"] or 0),
-        role=str(row["role"]),
-        parts=json.loads(str(row["parts"])),
-        metadata=None if row["metadata"] is None else json.loads(str(row["metadata"])),
-        created_at=str(row["created_at"]),
-        updated_at=str(row["updated_at"]),
-    )
 
 
 def canonical_json(value: Any) -> str:

@@ -16,8 +16,9 @@ from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
+from workerbase.records import UserRecord
 from workerbase.repositories import accounts, throttles
-from workerbase.repositories.accounts import GUEST, UserRecord
+from workerbase.repositories.accounts import GUEST
 from workerbase.services.chats import delete_listing_recent_chats
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
 from workerbase.services.throttling import (
@@ -172,7 +173,7 @@ class AuthService:
             await self._passwords.spend_equal_time()  # as long as a wrong password takes
             await self._record_failed_login(email, client_ip)
             raise InvalidCredentials("invalid email or password")
-        user = accounts.user_from_row(row)
+        user = accounts.USER.decode(row)
         verification = await self._passwords.verify(password, user.password_hash)
         if not verification.ok:
             await self._record_failed_login(email, client_ip)
@@ -245,7 +246,7 @@ class AuthService:
         row = (await run(self._db, update)).first()
         if row is None:
             raise InvalidToken("the account no longer exists")
-        return accounts.user_from_row(row)
+        return accounts.USER.decode(row)
 
     async def delete_account(self, user_id: str) -> list[str]:
         """Deletes the user and all they own (one batch); returns the chats whose replies may still run."""
@@ -255,14 +256,12 @@ class AuthService:
     async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
         select = accounts.select_user_page(position_after(cursor), limit + 1)
         rows = (await run(self._db, select)).rows
-        return page_of(
-            [accounts.user_from_row(row) for row in rows], limit, lambda user: (user.created_at, user.id)
-        )
+        return page_of(accounts.USER.decode_all(rows), limit, lambda user: (user.created_at, user.id))
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         lookup = accounts.select_user_by_id(user_id)
         row = (await run(self._db, lookup)).first()
-        return accounts.user_from_row(row) if row is not None else None
+        return accounts.USER.decode(row) if row is not None else None
 
     def _new_session(self, user_id: str) -> tuple[str, Statement]:
         token, token_hash = new_refresh_token(self._crypto)

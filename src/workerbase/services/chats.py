@@ -11,8 +11,8 @@ from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Database, Statement, run
+from workerbase.records import ChatRecord
 from workerbase.repositories import chats
-from workerbase.repositories.chats import ChatRecord
 
 # A reply runs only in a chat that got a message lately (sending touches it): when all chats go at once,
 # the rooms of those active this recently (newest first, at most this many) are told, and stop replies.
@@ -68,7 +68,7 @@ class ChatService:
         inserted, stored = await self._db.batch([chats.insert_chat(chat), chats.select_any(chat.id)])
         row = stored.first()
         assert row is not None  # inserted now, or there before
-        existing = chats.chat_from_row(row)
+        existing = chats.CHAT.decode(row)
         if inserted.meta.changes == 1:
             return existing, True
         same = (existing.user_id, existing.title, existing.visibility, existing.metadata) == (
@@ -100,9 +100,7 @@ class ChatService:
             limit=limit + 1,
         )
         rows = (await run(self._db, select)).rows
-        return page_of(
-            [chats.chat_from_row(row) for row in rows], limit, lambda c: (c.last_activity_at, c.id)
-        )
+        return page_of(chats.CHAT.decode_all(rows), limit, lambda c: (c.last_activity_at, c.id))
 
     async def update(self, user_id: str, chat_id: str, **changes: Any) -> ChatRecord:
         update = chats.update_chat(chat_id, user_id, now=self._now, **changes)
@@ -122,4 +120,4 @@ class ChatService:
     def _found(row: Any) -> ChatRecord:
         if row is None:
             raise ChatNotFound("no such chat")
-        return chats.chat_from_row(row)
+        return chats.CHAT.decode(row)

@@ -20,8 +20,8 @@ from workerbase.errors import WorkerbaseError
 from workerbase.logs import get_logger
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import ByteRange, Crypto, Database, HttpMetadata, ObjectStore, ObjectStream, run
+from workerbase.records import FileRecord
 from workerbase.repositories import files
-from workerbase.repositories.files import FileRecord
 from workerbase.services.file_links import MAX_LINK_SECONDS, InvalidLink, LinkSigner, SignedLink
 from workerbase.services.file_names import sanitise_filename
 from workerbase.services.file_types import Claim, decide_type
@@ -149,20 +149,20 @@ class FileService:
     async def page(self, user_id: str, cursor: str | None, limit: int) -> tuple[list[FileRecord], str | None]:
         select = files.select_page(user_id, position_after(cursor), limit + 1)
         rows = (await run(self._db, select)).rows
-        return page_of([files.file_from_row(row) for row in rows], limit, lambda f: (f.created_at, f.id))
+        return page_of(files.FILE.decode_all(rows), limit, lambda f: (f.created_at, f.id))
 
     async def get(self, user_id: str, file_id: str) -> FileRecord:
         row = (await run(self._db, files.select_owned(file_id, user_id))).first()
         if row is None:
             raise FileNotFound("no such file")
-        return files.file_from_row(row)
+        return files.FILE.decode(row)
 
     async def get_by_link(self, file_id: str, link: SignedLink) -> FileRecord:
         """The file a signed link names; 403 if the link is not one we made for it or has expired."""
         row = (await run(self._db, files.select_any(file_id))).first()
         if row is None:  # answered like a tampered link: no existence oracle
             raise InvalidLink("the link's signature does not match")
-        record = files.file_from_row(row)
+        record = files.FILE.decode(row)
         self._links.verify(file_id, record.user_id, link, int(self._now.timestamp()))
         return record
 

@@ -16,8 +16,8 @@ from workerbase.config import Settings
 from workerbase.durable.generation import ChatRoomClient, GenerationJob, Outcome, SaveReply
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.ports import BodyStream, Database, ModelMessage
+from workerbase.records import ChatRecord
 from workerbase.repositories import chats, daily_counts, messages
-from workerbase.repositories.chats import ChatRecord
 from workerbase.services.chats import ChatNotFound
 from workerbase.services.messages import MessageIdConflict, MessageService, NewMessage
 
@@ -106,7 +106,7 @@ class LiveChatService:
             if "message_id_conflict" in str(exc):
                 raise MessageIdConflict("a message with this id exists with different content") from exc
             raise
-        history = [messages.message_from_row(row) for row in reversed(added[2].rows)]
+        history = messages.MESSAGE.decode_all(reversed(added[2].rows))
         added_id = message.id if added[1].meta.changes > 0 else None
         if not history or history[-1].id != message.id:
             # The chat was deleted meanwhile, or this is a re-post of a message that was answered.

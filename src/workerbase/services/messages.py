@@ -9,8 +9,8 @@ from typing import Any, Literal
 from workerbase.clock import iso
 from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.ports import Database, run
+from workerbase.records import MessageRecord
 from workerbase.repositories import messages
-from workerbase.repositories.messages import MessageRecord
 from workerbase.services.chats import ChatNotFound
 
 
@@ -61,7 +61,7 @@ class MessageService:
         if results[0].meta.changes == 0:
             raise ChatNotFound("no such chat")
         created = any(result.meta.changes > 0 for result in results[1:-1])
-        stored = {record.id: record for record in map(messages.message_from_row, results[-1].rows)}
+        stored = {record.id: record for record in messages.MESSAGE.decode_all(results[-1].rows)}
         return [stored[m.id] for m in new], created
 
     async def page(
@@ -89,7 +89,7 @@ class MessageService:
             raise ChatNotFound("no such chat")
         if anchor_id is not None and not anchor.rows:
             raise MessageNotFound("no such message in this chat")
-        records = [messages.message_from_row(row) for row in rows.rows]
+        records = messages.MESSAGE.decode_all(rows.rows)
         if not newer:
             records.reverse()
         if len(records) <= limit:
@@ -113,7 +113,7 @@ class MessageService:
         row = (await run(self._db, update)).first()
         if row is None:
             raise MessageNotFound("no such message")
-        return messages.message_from_row(row)
+        return messages.MESSAGE.decode(row)
 
     async def delete(self, user_id: str, chat_id: str, message_id: str) -> None:
         delete = messages.delete_message(message_id, chat_id, user_id)

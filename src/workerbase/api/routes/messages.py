@@ -13,7 +13,7 @@ from workerbase.api.live_events import LiveEventsDep
 from workerbase.api.schemas import Metadata, RecordOut, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
-from workerbase.repositories.messages import MessageRecord
+from workerbase.records import MessageRecord
 from workerbase.services.messages import MessageService, NewMessage
 
 router = APIRouter(tags=["messages"])
