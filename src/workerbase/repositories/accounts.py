@@ -3,6 +3,8 @@ several in one `batch()` (one D1 round trip), and decode the rows they read with
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from workerbase.ports import Statement
 from workerbase.records import UserRecord
 from workerbase.repositories.rows import RecordRows
@@ -100,41 +102,49 @@ def insert_refresh_token(
     )
 
 
-def rotate_refresh_token(
-    presented_hash: str, successor_hash: str, now: str, grace_start: str, successor_expires_at: str
-) -> list[Statement]:
-    """One atomic batch that rotates a refresh token; its last statement returns the session's user
-    (id, role) when a successor was issued, and no row when the presented token is not acceptable.
+class RefreshRotation(NamedTuple):
+    """The statements of one refresh-token rotation: one atomic batch, in this order.
 
     1. A token spent before the grace window is being replayed: revoke its whole family.
     2. Spend the presented token if it is live.
     3. Issue the successor if the presented token was spent just now or within the grace window (a
        concurrent refresh from a second tab) and its family is not revoked.
-    4. Read back the user of the successor.
+    4. Read back the user of the successor: (id, role) when one was issued, no row when the presented
+       token is not acceptable.
     """
-    return [
-        Statement(
+
+    revoke_replayed_family: Statement
+    spend_presented: Statement
+    issue_successor: Statement
+    successor_user: Statement
+
+
+def rotate_refresh_token(
+    presented_hash: str, successor_hash: str, now: str, grace_start: str, successor_expires_at: str
+) -> RefreshRotation:
+    return RefreshRotation(
+        revoke_replayed_family=Statement(
             "UPDATE refresh_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND family_id ="
             " (SELECT family_id FROM refresh_tokens WHERE token_hash = ?2 AND rotated_at < ?3)",
             [now, presented_hash, grace_start],
         ),
-        Statement(
+        spend_presented=Statement(
             "UPDATE refresh_tokens SET rotated_at = ?1"
             " WHERE token_hash = ?2 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ?1",
             [now, presented_hash],
         ),
-        Statement(
+        issue_successor=Statement(
             "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
             " SELECT ?1, family_id, user_id, ?2, ?3 FROM refresh_tokens"
             " WHERE token_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2 AND rotated_at >= ?5",
             [successor_hash, now, successor_expires_at, presented_hash, grace_start],
         ),
-        Statement(
+        successor_user=Statement(
             f"SELECT users.id AS id, {role_column('users.')} FROM refresh_tokens"  # noqa: S608
             " JOIN users ON users.id = refresh_tokens.user_id WHERE refresh_tokens.token_hash = ?",
             [successor_hash],
         ),
-    ]
+    )
 
 
 def revoke_family_of(token_hash: str, now: str) -> Statement:

@@ -31,3 +31,8 @@ def record_attempt(
 
 def clear(key: str) -> Statement:
     return Statement("DELETE FROM login_throttles WHERE key = ?", [key])
+
+
+def select_locked_until(key: str) -> Statement:
+    """The key's `locked_until` (no row if the key was never counted)."""
+    return Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [key])

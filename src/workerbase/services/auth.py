@@ -19,6 +19,7 @@ from workerbase.ports import Crypto, Database, Statement, run
 from workerbase.records import UserRecord
 from workerbase.repositories import accounts, throttles
 from workerbase.repositories.accounts import GUEST
+from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import delete_listing_recent_chats
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
 from workerbase.services.throttling import (
@@ -147,16 +148,13 @@ class AuthService:
         in one batch."""
         throttle_key = throttle.key(client_ip)
         refresh_token, start_session = self._new_session(user.id)
-        results = await self._db.batch(
-            [
-                accounts.insert_user_unless_throttled(user, throttle_key, user.created_at),
-                throttle.record(client_ip, self._now),
-                start_session,
-                Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [throttle_key]),
-            ]
+        insert_user = accounts.insert_user_unless_throttled(user, throttle_key, user.created_at)
+        read_lock = throttles.select_locked_until(throttle_key)
+        done = await run_batch(
+            self._db, [insert_user, throttle.record(client_ip, self._now), start_session, read_lock]
         )
-        if results[0].meta.changes == 0:
-            lock = results[3].first() or {}
+        if done[insert_user].meta.changes == 0:
+            lock = done[read_lock].first() or {}
             raise_if_locked(self._now, lock.get("locked_until"))
             raise TooManyAttempts(60)  # unreachable unless the lock expired within this very batch
         return self._session(user, refresh_token)
@@ -195,16 +193,14 @@ class AuthService:
     async def refresh(self, presented: str) -> RefreshedTokens:
         successor, successor_hash = new_refresh_token(self._crypto)
         grace = timedelta(seconds=self._settings.refresh_reuse_grace_seconds)
-        results = await self._db.batch(
-            accounts.rotate_refresh_token(
-                refresh_token_hash(presented),
-                successor_hash,
-                now=iso(self._now),
-                grace_start=iso(self._now - grace),
-                successor_expires_at=self._refresh_expiry(),
-            )
+        rotation = accounts.rotate_refresh_token(
+            refresh_token_hash(presented),
+            successor_hash,
+            now=iso(self._now),
+            grace_start=iso(self._now - grace),
+            successor_expires_at=self._refresh_expiry(),
         )
-        row = results[-1].first()
+        row = (await run_batch(self._db, rotation))[rotation.successor_user].first()
         if row is None:
             raise InvalidRefreshToken("refresh token rejected")
         return RefreshedTokens(

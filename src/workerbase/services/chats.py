@@ -13,6 +13,7 @@ from workerbase.pagination import page_of, position_after
 from workerbase.ports import Database, Statement, run
 from workerbase.records import ChatRecord
 from workerbase.repositories import chats
+from workerbase.repositories.batches import run_batch
 
 # A reply runs only in a chat that got a message lately (sending touches it): when all chats go at once,
 # the rooms of those active this recently (newest first, at most this many) are told, and stop replies.
@@ -26,8 +27,8 @@ async def delete_listing_recent_chats(
     """Run `delete` (all of the user's chats, or the user) and return the ids of the user's chats active
     lately, read in the same batch: the only ones whose rooms may still be generating a reply."""
     recent = chats.select_recently_active(user_id, iso(now - RECENTLY_ACTIVE), MAX_RECENTLY_ACTIVE)
-    results = await db.batch([recent, delete])
-    return [str(row["id"]) for row in results[0].rows]
+    done = await run_batch(db, [recent, delete])
+    return [str(row["id"]) for row in done[recent].rows]
 
 
 class ChatNotFound(WorkerbaseError):

@@ -22,6 +22,7 @@ from workerbase.pagination import page_of, position_after
 from workerbase.ports import ByteRange, Crypto, Database, HttpMetadata, ObjectStore, ObjectStream, run
 from workerbase.records import FileRecord
 from workerbase.repositories import files
+from workerbase.repositories.batches import run_batch
 from workerbase.services.file_links import MAX_LINK_SECONDS, InvalidLink, LinkSigner, SignedLink
 from workerbase.services.file_names import sanitise_filename
 from workerbase.services.file_types import Claim, decide_type
@@ -134,14 +135,16 @@ class FileService:
             raise
         # If this batch fails we cannot know whether it committed, so nothing is undone: either the file
         # is filed, or its reservation remains and the clean-up deletes the object.
-        filed = await self._db.batch(
+        file_it = files.file_from_pending(record)
+        done = await run_batch(
+            self._db,
             [
-                files.file_from_pending(record),
+                file_it,
                 files.release_filed(record.object_key),
                 files.requeue_unfiled(record.object_key, user_id),
-            ]
+            ],
         )
-        if filed[0].meta.changes == 0:  # the clean-up gave up on the reservation: the object is garbage
+        if done[file_it].meta.changes == 0:  # the clean-up gave up on the reservation: the object is garbage
             await self._delete_object(record.object_key)
             raise UploadTooSlow("the upload took longer than an hour")
         return record
@@ -199,10 +202,11 @@ class FileService:
         object twice is harmless, so a crash between the two steps only repeats work next time."""
         if user_id is None:
             abandon = files.abandon_uploads(iso(self._now - ABANDONED_AFTER))
-            select = (await self._db.batch([abandon, files.select_garbage(GARBAGE_BATCH)]))[1]
+            select = files.select_garbage(GARBAGE_BATCH)
+            garbage = (await run_batch(self._db, [abandon, select]))[select]
         else:
-            select = await run(self._db, files.select_deleted_objects_of(user_id, GARBAGE_BATCH))
-        listed = [(str(row["object_key"]), str(row["created_at"])) for row in select.rows]
+            garbage = await run(self._db, files.select_deleted_objects_of(user_id, GARBAGE_BATCH))
+        listed = [(str(row["object_key"]), str(row["created_at"])) for row in garbage.rows]
         if listed:
             await self._store.delete([key for key, _ in listed])
             await run(self._db, files.forget_pending(listed))
