@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from workerbase.clock import iso
 from workerbase.logs import get_logger
 from workerbase.platform import Platform
 from workerbase.ports import run
@@ -27,7 +26,7 @@ async def run_maintenance(platform: Platform, now: datetime) -> int:
     # Each step on its own: one that fails (a long cascade hitting a D1 limit) must not hold up the others.
     for step in (
         daily_counts.forget_before((now - timedelta(days=2)).date().isoformat()),
-        accounts.delete_unreachable_guests(iso(now - GUEST_GRACE), iso(now), MAX_GUESTS_DELETED),
+        accounts.delete_unreachable_guests(now - GUEST_GRACE, now, MAX_GUESTS_DELETED),
     ):
         try:
             await run(platform.db, step)

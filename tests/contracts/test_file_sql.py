@@ -19,15 +19,19 @@ QUOTA = 1000
 TRIGGER_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
+def moment(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
 def at(seconds: float) -> str:
-    return iso(T0 + timedelta(seconds=seconds))
+    return iso(moment(seconds))
 
 
 async def setup(db: Database, *user_ids: str) -> None:
     await migrate(db)
     for user_id in user_ids or ("u1",):
         user = UserRecord(user_id, f"{user_id}@example.com", None, "user", "h", at(0), at(0))
-        results = await db.batch([accounts.insert_user_unless_throttled(user, "signup:ip:x", at(0))])
+        results = await db.batch([accounts.insert_user_unless_throttled(user, "signup:ip:x", moment(0))])
         assert results[0].meta.changes == 1
 
 
@@ -48,7 +52,7 @@ async def reserve(db: Database, file: FileRecord, quota: int = QUOTA) -> tuple[Q
     """The upload's first round trip, as `FileService._reserve` sends it."""
     reserved, usage = await db.batch(
         [
-            files.reserve_upload(file.object_key, file.user_id, file.size, file.created_at, quota),
+            files.reserve_upload(file, quota),
             files.select_usage(file.user_id),
         ]
     )
@@ -142,7 +146,7 @@ async def test_filing_an_abandoned_reservation_files_nothing(db: Database) -> No
     await reserve(db, late)
     await reserve(db, recent)
     assert await usage(db) == (0, 150)
-    abandoned = await run(db, files.abandon_uploads(at(3600)))
+    abandoned = await run(db, files.abandon_uploads(moment(3600)))
     assert abandoned.meta.changes == 2  # the row, and the AFTER UPDATE OF trigger releasing its bytes
     assert await usage(db) == (0, 50)
     assert await file_it(db, late) == [0, 0, 1]  # its 'delete' row is queued again (a fresh created_at)
@@ -160,7 +164,7 @@ async def test_an_unfiled_object_is_queued_again_after_it_was_forgotten(db: Data
     await setup(db)
     file = record("f1", size=100)
     await reserve(db, file)
-    clean_up = await db.batch([files.abandon_uploads(at(60)), files.select_garbage(1000)])
+    clean_up = await db.batch([files.abandon_uploads(moment(60)), files.select_garbage(1000)])
     listed = listed_rows(clean_up[1].rows)
     assert [key for key, _ in listed] == [file.object_key]
     assert (await run(db, files.forget_pending(listed))).meta.changes == 1
@@ -178,7 +182,7 @@ async def test_a_clean_up_that_listed_a_row_before_it_was_queued_again_does_not_
     await setup(db)
     file = record("f1", size=100)
     await reserve(db, file)
-    clean_up = await db.batch([files.abandon_uploads(at(60)), files.select_garbage(1000)])
+    clean_up = await db.batch([files.abandon_uploads(moment(60)), files.select_garbage(1000)])
     listed = listed_rows(clean_up[1].rows)
     # The late put lands and its filing queues the object again, before the clean-up forgets it.
     assert await file_it(db, file) == [0, 0, 1]
@@ -248,7 +252,7 @@ async def test_select_garbage_lists_only_objects_to_delete(db: Database) -> None
     await upload(db, record("kept", size=40))
     only_deletes = await run(db, files.select_garbage(1000))
     assert [row["object_key"] for row in only_deletes.rows] == ["users/u1/files/gone"]
-    clean_up = await db.batch([files.abandon_uploads(at(1800)), files.select_garbage(1000)])
+    clean_up = await db.batch([files.abandon_uploads(moment(1800)), files.select_garbage(1000)])
     assert sorted(str(row["object_key"]) for row in clean_up[1].rows) == [
         "users/u1/files/gone",
         "users/u1/files/old",

@@ -3,8 +3,10 @@ several in one `batch()` (one D1 round trip), and decode the rows they read with
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
+from workerbase.clock import iso
 from workerbase.ports import Statement
 from workerbase.records import UserRecord
 from workerbase.repositories.rows import RecordRows
@@ -46,7 +48,7 @@ _INSERT_USER_UNLESS_THROTTLED = (
 )
 
 
-def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) -> Statement:
+def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: datetime) -> Statement:
     """A user of role `guest` is stored as a guest account (its `role` column says `user`)."""
     guest = user.role == GUEST
     return Statement(
@@ -60,7 +62,7 @@ def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) 
             user.created_at,
             user.updated_at,
             throttle_key,
-            now,
+            iso(now),
             int(guest),
         ],
     )
@@ -84,21 +86,21 @@ def select_user_by_id(user_id: str) -> Statement:
     return Statement(_SELECT_USER_BY_ID, [user_id])
 
 
-def update_password_hash(user_id: str, password_hash: str, now: str) -> Statement:
+def update_password_hash(user_id: str, password_hash: str, now: datetime) -> Statement:
     return Statement(
-        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", [password_hash, now, user_id]
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", [password_hash, iso(now), user_id]
     )
 
 
 def insert_refresh_token(
-    token_hash: str, family_id: str, user_id: str, now: str, expires_at: str
+    token_hash: str, family_id: str, user_id: str, now: datetime, expires_at: datetime
 ) -> Statement:
     """Starts a session; inserts nothing if the user does not exist, so it can follow a conditional user
     insert in the same batch."""
     return Statement(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
         " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?3)",
-        [token_hash, family_id, user_id, now, expires_at],
+        [token_hash, family_id, user_id, iso(now), iso(expires_at)],
     )
 
 
@@ -120,24 +122,28 @@ class RefreshRotation(NamedTuple):
 
 
 def rotate_refresh_token(
-    presented_hash: str, successor_hash: str, now: str, grace_start: str, successor_expires_at: str
+    presented_hash: str,
+    successor_hash: str,
+    now: datetime,
+    grace_start: datetime,
+    successor_expires_at: datetime,
 ) -> RefreshRotation:
     return RefreshRotation(
         revoke_replayed_family=Statement(
             "UPDATE refresh_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND family_id ="
             " (SELECT family_id FROM refresh_tokens WHERE token_hash = ?2 AND rotated_at < ?3)",
-            [now, presented_hash, grace_start],
+            [iso(now), presented_hash, iso(grace_start)],
         ),
         spend_presented=Statement(
             "UPDATE refresh_tokens SET rotated_at = ?1"
             " WHERE token_hash = ?2 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ?1",
-            [now, presented_hash],
+            [iso(now), presented_hash],
         ),
         issue_successor=Statement(
             "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
             " SELECT ?1, family_id, user_id, ?2, ?3 FROM refresh_tokens"
             " WHERE token_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2 AND rotated_at >= ?5",
-            [successor_hash, now, successor_expires_at, presented_hash, grace_start],
+            [successor_hash, iso(now), iso(successor_expires_at), presented_hash, iso(grace_start)],
         ),
         successor_user=Statement(
             f"SELECT users.id AS id, {role_column('users.')} FROM refresh_tokens"  # noqa: S608
@@ -147,32 +153,33 @@ def rotate_refresh_token(
     )
 
 
-def revoke_family_of(token_hash: str, now: str) -> Statement:
+def revoke_family_of(token_hash: str, now: datetime) -> Statement:
     return Statement(
         "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL"
         " AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
-        [now, token_hash],
+        [iso(now), token_hash],
     )
 
 
-def revoke_all_sessions(user_id: str, now: str) -> Statement:
+def revoke_all_sessions(user_id: str, now: datetime) -> Statement:
     return Statement(
-        "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id]
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        [iso(now), user_id],
     )
 
 
-def update_user_name(user_id: str, name: str | None, now: str) -> Statement:
-    return Statement(_UPDATE_NAME_RETURNING_USER, [name, now, user_id])
+def update_user_name(user_id: str, name: str | None, now: datetime) -> Statement:
+    return Statement(_UPDATE_NAME_RETURNING_USER, [name, iso(now), user_id])
 
 
-def delete_unreachable_guests(created_before: str, now: str, limit: int) -> Statement:
+def delete_unreachable_guests(created_before: datetime, now: datetime, limit: int) -> Statement:
     """Guests without a live session can never sign in again (they have no password): their accounts
     go, with everything they own (cascades; their files' objects are queued for deletion by trigger)."""
     return Statement(
         "DELETE FROM users WHERE id IN (SELECT id FROM users WHERE guest = 1 AND created_at < ?1"
         " AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE refresh_tokens.user_id = users.id"
         " AND refresh_tokens.revoked_at IS NULL AND refresh_tokens.expires_at > ?2) LIMIT ?3)",
-        [created_before, now, limit],
+        [iso(created_before), iso(now), limit],
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from workerbase.clock import iso
 from workerbase.ports import Statement
 from workerbase.records import ApiKeyRecord, KeyPrincipal
 from workerbase.repositories.accounts import role_column
@@ -40,8 +43,8 @@ def insert_key_unless_at_limit(key: ApiKeyRecord, key_hash: str, limit: int) -> 
     )
 
 
-def select_principal(key_hash: str, now: str) -> Statement:
-    return Statement(_SELECT_PRINCIPAL, [key_hash, now])
+def select_principal(key_hash: str, now: datetime) -> Statement:
+    return Statement(_SELECT_PRINCIPAL, [key_hash, iso(now)])
 
 
 def select_page(user_id: str, after: tuple[str, str] | None, limit: int) -> Statement:

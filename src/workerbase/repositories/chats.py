@@ -4,8 +4,10 @@ simply not found."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
+from workerbase.clock import iso
 from workerbase.ports import Statement
 from workerbase.records import ChatRecord
 from workerbase.repositories.rows import RecordRows
@@ -85,7 +87,7 @@ def update_chat(
     chat_id: str,
     user_id: str,
     *,
-    now: str,
+    now: datetime,
     title: str | None = None,
     visibility: str | None = None,
     metadata: dict[str, Any] | None = None,
@@ -93,7 +95,7 @@ def update_chat(
     pinned: bool | None = None,
 ) -> Statement:
     encoded = None if metadata is None else encode_metadata(metadata)
-    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, now, chat_id, user_id])
+    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, iso(now), chat_id, user_id])
 
 
 def delete_owned(chat_id: str, user_id: str) -> Statement:
@@ -104,10 +106,10 @@ def delete_all_owned(user_id: str) -> Statement:
     return Statement("DELETE FROM chats WHERE user_id = ?", [user_id])
 
 
-def select_recently_active(user_id: str, since: str, limit: int) -> Statement:
+def select_recently_active(user_id: str, since: datetime, limit: int) -> Statement:
     """The ids of the user's chats active after `since`, newest first."""
     return Statement(
         "SELECT id FROM chats WHERE user_id = ? AND last_activity_at > ?"
         " ORDER BY last_activity_at DESC LIMIT ?",
-        [user_id, since, limit],
+        [user_id, iso(since), limit],
     )

@@ -3,6 +3,9 @@ first version; every statement names that owner."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from workerbase.clock import iso
 from workerbase.ports import Statement
 from workerbase.records import DocumentRecord, SuggestionRecord
 from workerbase.repositories.rows import RecordRows
@@ -43,9 +46,9 @@ _RESOLVE = (
 
 
 def insert_version(
-    doc_id: str, user_id: str, kind: str, title: str, content: str | None, now: str
+    doc_id: str, user_id: str, kind: str, title: str, content: str | None, now: datetime
 ) -> Statement:
-    return Statement(_INSERT_VERSION, [doc_id, user_id, kind, title, content, now])
+    return Statement(_INSERT_VERSION, [doc_id, user_id, kind, title, content, iso(now)])
 
 
 def select_latest(doc_id: str, user_id: str) -> Statement:
@@ -74,10 +77,11 @@ def insert_suggestion(
     original: str,
     suggested: str,
     description: str | None,
-    now: str,
+    now: datetime,
 ) -> Statement:
     return Statement(
-        _INSERT_SUGGESTION, [suggestion_id, doc_id, version, user_id, original, suggested, description, now]
+        _INSERT_SUGGESTION,
+        [suggestion_id, doc_id, version, user_id, original, suggested, description, iso(now)],
     )
 
 

@@ -10,7 +10,9 @@ queue the object of every deleted file row for removal.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+from workerbase.clock import iso
 from workerbase.ports import Statement
 from workerbase.records import FileRecord
 from workerbase.repositories.rows import RecordRows
@@ -58,8 +60,9 @@ _ABANDON_UPLOADS = (
 _SELECT_GARBAGE = "SELECT object_key, created_at FROM pending_objects WHERE reason = 'delete' LIMIT ?"
 
 
-def reserve_upload(object_key: str, user_id: str, size: int, now: str, quota: int) -> Statement:
-    return Statement(_RESERVE, [object_key, user_id, size, now, quota])
+def reserve_upload(file: FileRecord, quota: int) -> Statement:
+    """Reserves the file's bytes from its `created_at` (the clean-up's clock for abandoned uploads)."""
+    return Statement(_RESERVE, [file.object_key, file.user_id, file.size, file.created_at, quota])
 
 
 def select_usage(user_id: str) -> Statement:
@@ -115,8 +118,8 @@ def delete_owned(file_id: str, user_id: str) -> Statement:
     )
 
 
-def abandon_uploads(reserved_before: str) -> Statement:
-    return Statement(_ABANDON_UPLOADS, [reserved_before])
+def abandon_uploads(reserved_before: datetime) -> Statement:
+    return Statement(_ABANDON_UPLOADS, [iso(reserved_before)])
 
 
 def select_garbage(limit: int) -> Statement:

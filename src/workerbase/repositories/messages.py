@@ -4,8 +4,10 @@ that chain, so another user's chat or message is simply not found."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
+from workerbase.clock import iso
 from workerbase.ports import Statement
 from workerbase.records import MessageRecord
 from workerbase.repositories.rows import RecordRows
@@ -70,19 +72,28 @@ def insert_message(
     role: str,
     parts: list[dict[str, Any]],
     metadata: dict[str, Any] | None,
-    now: str,
+    now: datetime,
 ) -> Statement:
     encoded_metadata = None if metadata is None else canonical_json(metadata)
     return Statement(
         _INSERT,
-        [message_id, chat_id, user_id, role, canonical_json(parts), encoded_metadata, text_of(parts), now],
+        [
+            message_id,
+            chat_id,
+            user_id,
+            role,
+            canonical_json(parts),
+            encoded_metadata,
+            text_of(parts),
+            iso(now),
+        ],
     )
 
 
-def touch_chat(chat_id: str, user_id: str, now: str) -> Statement:
+def touch_chat(chat_id: str, user_id: str, now: datetime) -> Statement:
     return Statement(
         "UPDATE chats SET last_activity_at = ?1, updated_at = ?1 WHERE id = ?2 AND user_id = ?3",
-        [now, chat_id, user_id],
+        [iso(now), chat_id, user_id],
     )
 
 
@@ -112,7 +123,7 @@ def update_message(
     *,
     parts: list[dict[str, Any]] | None,
     metadata: dict[str, Any] | None,
-    now: str,
+    now: datetime,
 ) -> Statement:
     return Statement(
         _UPDATE,
@@ -120,7 +131,7 @@ def update_message(
             None if parts is None else canonical_json(parts),
             None if metadata is None else canonical_json(metadata),
             None if parts is None else text_of(parts),
-            now,
+            iso(now),
             message_id,
             chat_id,
             user_id,

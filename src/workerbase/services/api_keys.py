@@ -101,6 +101,6 @@ class ApiKeyService:
 
     async def authenticate(self, key: str) -> KeyPrincipal | None:
         """One round trip: the live key's owner and scopes, or None."""
-        select = api_keys.select_principal(key_hash(key), iso(self._now))
+        select = api_keys.select_principal(key_hash(key), self._now)
         row = (await run(self._db, select)).first()
         return None if row is None else api_keys.PRINCIPAL.decode(row)

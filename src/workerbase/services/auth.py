@@ -140,15 +140,15 @@ class AuthService:
         return await self._create(user, GUEST_PER_IP, client_ip)
 
     def _new_user(self, email: str, name: str | None, role: str, password_hash: str) -> UserRecord:
-        now = iso(self._now)
-        return UserRecord(str(uuid.uuid4()), email, name, role, password_hash, now, now)
+        created = iso(self._now)
+        return UserRecord(str(uuid.uuid4()), email, name, role, password_hash, created, created)
 
     async def _create(self, user: UserRecord, throttle: ThrottlePolicy, client_ip: str) -> Session:
         """The user (unless the IP is locked out), the IP's count, the first session and the lock's state,
         in one batch."""
         throttle_key = throttle.key(client_ip)
         refresh_token, start_session = self._new_session(user.id)
-        insert_user = accounts.insert_user_unless_throttled(user, throttle_key, user.created_at)
+        insert_user = accounts.insert_user_unless_throttled(user, throttle_key, self._now)
         read_lock = throttles.select_locked_until(throttle_key)
         done = await run_batch(
             self._db, [insert_user, throttle.record(client_ip, self._now), start_session, read_lock]
@@ -181,7 +181,7 @@ class AuthService:
         # An imported password shorter than today's minimum keeps its old hash rather than failing login.
         if verification.needs_rehash and len(password) >= MIN_PASSWORD_LENGTH:
             new_hash = await self._passwords.hash(password)
-            writes.append(accounts.update_password_hash(user.id, new_hash, iso(self._now)))
+            writes.append(accounts.update_password_hash(user.id, new_hash, self._now))
         await self._db.batch(writes)
         return self._session(user, refresh_token)
 
@@ -196,8 +196,8 @@ class AuthService:
         rotation = accounts.rotate_refresh_token(
             refresh_token_hash(presented),
             successor_hash,
-            now=iso(self._now),
-            grace_start=iso(self._now - grace),
+            now=self._now,
+            grace_start=self._now - grace,
             successor_expires_at=self._refresh_expiry(),
         )
         row = (await run_batch(self._db, rotation))[rotation.successor_user].first()
@@ -210,11 +210,11 @@ class AuthService:
         )
 
     async def logout(self, presented: str) -> None:
-        revoke = accounts.revoke_family_of(refresh_token_hash(presented), iso(self._now))
+        revoke = accounts.revoke_family_of(refresh_token_hash(presented), self._now)
         await run(self._db, revoke)
 
     async def logout_everywhere(self, user_id: str) -> None:
-        revoke = accounts.revoke_all_sessions(user_id, iso(self._now))
+        revoke = accounts.revoke_all_sessions(user_id, self._now)
         await run(self._db, revoke)
 
     async def change_password(self, user_id: str, current: str, new: str) -> Session:
@@ -226,19 +226,18 @@ class AuthService:
             raise InvalidToken("the account no longer exists")
         if not (await self._passwords.verify(current, user.password_hash)).ok:
             raise CurrentPasswordIncorrect("the current password is incorrect")
-        now = iso(self._now)
         refresh_token, start_session = self._new_session(user.id)
         await self._db.batch(
             [
-                accounts.update_password_hash(user.id, await self._passwords.hash(new), now),
-                accounts.revoke_all_sessions(user.id, now),
+                accounts.update_password_hash(user.id, await self._passwords.hash(new), self._now),
+                accounts.revoke_all_sessions(user.id, self._now),
                 start_session,
             ]
         )
         return self._session(user, refresh_token)
 
     async def rename(self, user_id: str, name: str | None) -> UserRecord:
-        update = accounts.update_user_name(user_id, name, iso(self._now))
+        update = accounts.update_user_name(user_id, name, self._now)
         row = (await run(self._db, update)).first()
         if row is None:
             raise InvalidToken("the account no longer exists")
@@ -262,12 +261,12 @@ class AuthService:
     def _new_session(self, user_id: str) -> tuple[str, Statement]:
         token, token_hash = new_refresh_token(self._crypto)
         statement = accounts.insert_refresh_token(
-            token_hash, str(uuid.uuid4()), user_id, iso(self._now), self._refresh_expiry()
+            token_hash, str(uuid.uuid4()), user_id, self._now, self._refresh_expiry()
         )
         return token, statement
 
-    def _refresh_expiry(self) -> str:
-        return iso(self._now + timedelta(days=self._settings.refresh_token_ttl_days))
+    def _refresh_expiry(self) -> datetime:
+        return self._now + timedelta(days=self._settings.refresh_token_ttl_days)
 
     def _session(self, user: UserRecord, refresh_token: str) -> Session:
         return Session(

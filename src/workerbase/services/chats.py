@@ -26,7 +26,7 @@ async def delete_listing_recent_chats(
 ) -> list[str]:
     """Run `delete` (all of the user's chats, or the user) and return the ids of the user's chats active
     lately, read in the same batch: the only ones whose rooms may still be generating a reply."""
-    recent = chats.select_recently_active(user_id, iso(now - RECENTLY_ACTIVE), MAX_RECENTLY_ACTIVE)
+    recent = chats.select_recently_active(user_id, now - RECENTLY_ACTIVE, MAX_RECENTLY_ACTIVE)
     done = await run_batch(db, [recent, delete])
     return [str(row["id"]) for row in done[recent].rows]
 
@@ -46,14 +46,14 @@ class ChatIdTaken(WorkerbaseError):
 class ChatService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._time = now
-        self._now = iso(now)
+        self._now = now
 
     async def create(
         self, user_id: str, *, chat_id: str | None, title: str, visibility: str, metadata: dict[str, Any]
     ) -> tuple[ChatRecord, bool]:
         """The chat, and whether it was created now. Re-posting the same chat (a retried request) returns
         it unchanged; the same id with other content, or someone else's id, is a 409."""
+        created = iso(self._now)
         chat = ChatRecord(
             id=chat_id or str(uuid.uuid4()),
             user_id=user_id,
@@ -62,9 +62,9 @@ class ChatService:
             metadata=metadata,
             archived=False,
             pinned=False,
-            created_at=self._now,
-            updated_at=self._now,
-            last_activity_at=self._now,
+            created_at=created,
+            updated_at=created,
+            last_activity_at=created,
         )
         inserted, stored = await self._db.batch([chats.insert_chat(chat), chats.select_any(chat.id)])
         row = stored.first()
@@ -115,7 +115,7 @@ class ChatService:
     async def delete_all(self, user_id: str) -> list[str]:
         """Deletes every chat of the user (one batch); returns those whose replies may still run."""
         delete = chats.delete_all_owned(user_id)
-        return await delete_listing_recent_chats(self._db, user_id, self._time, delete)
+        return await delete_listing_recent_chats(self._db, user_id, self._now, delete)
 
     @staticmethod
     def _found(row: Any) -> ChatRecord:

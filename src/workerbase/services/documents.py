@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.ports import Database, Row, Statement, run
 from workerbase.records import DocumentRecord, SuggestionRecord
@@ -27,7 +26,7 @@ class DocumentIdTaken(WorkerbaseError):
 class DocumentService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._now = iso(now)
+        self._now = now
 
     async def add_version(
         self, user_id: str, doc_id: str | None, kind: str, title: str, content: str | None

@@ -201,7 +201,7 @@ class FileService:
         (`user_id`: only that user's deleted files, e.g. right after the account went). Deleting an
         object twice is harmless, so a crash between the two steps only repeats work next time."""
         if user_id is None:
-            abandon = files.abandon_uploads(iso(self._now - ABANDONED_AFTER))
+            abandon = files.abandon_uploads(self._now - ABANDONED_AFTER)
             select = files.select_garbage(GARBAGE_BATCH)
             garbage = (await run_batch(self._db, [abandon, select]))[select]
         else:
@@ -224,9 +224,7 @@ class FileService:
         quota = self._settings.storage_quota_bytes
         reserved, usage = await self._db.batch(
             [
-                files.reserve_upload(
-                    record.object_key, record.user_id, record.size, record.created_at, quota
-                ),
+                files.reserve_upload(record, quota),
                 files.select_usage(record.user_id),
             ]
         )

@@ -8,6 +8,7 @@ chat's recent history. The room stores the reply when it ends (`save_reply`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,9 +108,9 @@ class LiveChatService:
         """Round trip 1: the chat (created if new) and the day's count. Raises, leaving nothing changed,
         if the chat is someone else's or the day's limit is reached."""
         user_id, chat_id = sending.user_id, sending.chat_id
-        now = iso(self._now)
+        created = iso(self._now)
         insert = chats.insert_chat(
-            ChatRecord(chat_id, user_id, "", "private", {}, False, False, now, now, now)
+            ChatRecord(chat_id, user_id, "", "private", {}, False, False, created, created, created)
         )
         select = chats.select_any(chat_id)
         count = daily_counts.take_one(user_id, sending.day, limit) if limit is not None else None
@@ -128,13 +129,14 @@ class LiveChatService:
         """Round trip 2: the message (idempotent like POST /messages) and the chat's recent history,
         oldest first, which must end with this message: otherwise the send is taken back and refused."""
         user_id, chat_id = sending.user_id, sending.chat_id
-        now = iso(self._now)
         insert = messages.insert_message(
-            message.id, chat_id, user_id, "user", message.parts, message.metadata, now
+            message.id, chat_id, user_id, "user", message.parts, message.metadata, self._now
         )
         select = messages.select_older(chat_id, None, HISTORY_MESSAGES)
         try:
-            done = await run_batch(self._db, [messages.touch_chat(chat_id, user_id, now), insert, select])
+            done = await run_batch(
+                self._db, [messages.touch_chat(chat_id, user_id, self._now), insert, select]
+            )
         except ConstraintViolation as exc:
             await self._take_back(sending)
             if "message_id_conflict" in str(exc):
@@ -188,7 +190,7 @@ class LiveChatService:
         return max(int((tomorrow - self._now).total_seconds()), 1)
 
 
-def reply_saver(db: Database, now: Any) -> SaveReply:
+def reply_saver(db: Database, clock: Callable[[], datetime]) -> SaveReply:
     """What a room calls when a reply ends: store it as the chat's next assistant message. Idempotent
     (the reply's id is fixed), so the alarm may retry it."""
 
@@ -200,7 +202,7 @@ def reply_saver(db: Database, now: Any) -> SaveReply:
             metadata["error"] = outcome.error
         reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
         try:
-            await MessageService(db, now()).add(job.user_id, job.chat_id, [reply])
+            await MessageService(db, clock()).add(job.user_id, job.chat_id, [reply])
         except ChatNotFound:
             return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry
 

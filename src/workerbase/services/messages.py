@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from workerbase.clock import iso
 from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.ports import Database, run
 from workerbase.records import MessageRecord
@@ -39,7 +38,7 @@ class NewMessage:
 class MessageService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._now = iso(now)
+        self._now = now
 
     async def add(
         self, user_id: str, chat_id: str, new: list[NewMessage]
