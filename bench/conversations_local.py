@@ -25,10 +25,10 @@ from workerbase.clock import iso, utc_now
 from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT, open_local_runtime
 from workerbase.ports import Database, Statement
+from workerbase.records import ChatRecord
 from workerbase.repositories import chats as chat_sql
 from workerbase.repositories import messages as message_sql
 from workerbase.repositories import search as search_sql
-from workerbase.repositories.chats import ChatRecord
 
 WORDS = [
     "apple",
@@ -116,7 +116,8 @@ async def main(chat_count: int, per_chat: int, requests: int, noise: bool) -> No
 
 
 async def seed(db: Database, user_id: str, prefix: str, chat_count: int, per_chat: int) -> list[str]:
-    now = iso(utc_now())
+    now = utc_now()
+    stamp = iso(now)
     chat_ids = []
     for start in range(0, chat_count, 100):
         chat_rows: list[Statement] = []
@@ -125,7 +126,9 @@ async def seed(db: Database, user_id: str, prefix: str, chat_count: int, per_cha
             chat_ids.append(chat_id)
             chat_rows.append(
                 chat_sql.insert_chat(
-                    ChatRecord(chat_id, user_id, f"Chat {n}", "private", {}, False, False, now, now, now)
+                    ChatRecord(
+                        chat_id, user_id, f"Chat {n}", "private", {}, False, False, stamp, stamp, stamp
+                    )
                 )
             )
         await db.batch(chat_rows)

@@ -32,9 +32,9 @@ from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.clock import iso, utc_now
 from workerbase.errors import LimitExceeded
 from workerbase.local import PROJECT_ROOT
-from workerbase.maintenance import GUEST_GRACE
 from workerbase.ports import Database, run
 from workerbase.repositories import accounts
+from workerbase.services.maintenance import GUEST_GRACE
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 MIGRATION = "0013_foreign_key_indexes.sql"
@@ -152,7 +152,7 @@ async def measure(db: Database, phase: str, guests: int, deletes: int) -> dict[s
     started = time.perf_counter()
     cleanup: float | None
     try:
-        await run(db, accounts.delete_unreachable_guests(iso(now - GUEST_GRACE), iso(now), guests))
+        await run(db, accounts.delete_unreachable_guests(now - GUEST_GRACE, now, guests))
         cleanup = time.perf_counter() - started
         print(f"  guest clean-up: {left - guests_left(connection):,} guests deleted")
     except LimitExceeded as exc:

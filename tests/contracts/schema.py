@@ -3,10 +3,13 @@ Pyodide too (where there is no sqlite3 `executescript`); and the rows most of th
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from workerbase.clock import iso
 from workerbase.ports import Database, Statement
-from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
+from workerbase.records import UserRecord
+from workerbase.repositories.accounts import insert_user_unless_throttled
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -35,14 +38,15 @@ async def migrate(db: Database) -> None:
         await db.batch([Statement(sql) for sql in split_statements(path.read_text(encoding="utf-8"))])
 
 
-def user_and_chat(user_id: str, chat_id: str, now: str) -> list[Statement]:
+def user_and_chat(user_id: str, chat_id: str, now: datetime) -> list[Statement]:
     """A user (`<user_id>@example.com`) owning one chat."""
-    user = UserRecord(user_id, f"{user_id}@example.com", None, "user", "h", now, now)
+    stamp = iso(now)
+    user = UserRecord(user_id, f"{user_id}@example.com", None, "user", "h", stamp, stamp)
     return [
         insert_user_unless_throttled(user, f"signup:ip:{user_id}", now),
         Statement(
             "INSERT INTO chats (id, user_id, created_at, updated_at, last_activity_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            [chat_id, user_id, now, now, now],
+            [chat_id, user_id, stamp, stamp, stamp],
         ),
     ]

@@ -3,12 +3,16 @@ stops at the limit, a limit of 0 allows no message at all, and giving one back n
 
 from __future__ import annotations
 
-from tests.contracts.schema import migrate
-from workerbase.ports import Database
-from workerbase.repositories import daily_counts
-from workerbase.repositories.accounts import UserRecord, insert_user_unless_throttled
+from datetime import UTC, datetime
 
-NOW = "2026-11-23T12:00:00.000Z"
+from tests.contracts.schema import migrate
+from workerbase.clock import iso
+from workerbase.ports import Database
+from workerbase.records import UserRecord
+from workerbase.repositories import daily_counts
+from workerbase.repositories.accounts import insert_user_unless_throttled
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 async def counts(db: Database) -> list[tuple[str, int]]:
@@ -18,7 +22,7 @@ async def counts(db: Database) -> list[tuple[str, int]]:
 
 async def test_a_day_counts_up_to_its_limit_and_a_limit_of_zero_allows_none(db: Database) -> None:
     await migrate(db)
-    user = UserRecord("u1", "u1@example.com", None, "user", "h", NOW, NOW)
+    user = UserRecord("u1", "u1@example.com", None, "user", "h", iso(NOW), iso(NOW))
     await db.batch([insert_user_unless_throttled(user, "signup:ip:x", NOW)])
     taken = [
         (await db.batch([daily_counts.take_one("u1", "2026-11-23", 2)]))[0].meta.changes for _ in range(3)

@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from tests.contracts.schema import migrate
 from workerbase.clock import iso
 from workerbase.ports import Database, QueryResult, Row, run
+from workerbase.records import FileRecord, UserRecord
 from workerbase.repositories import accounts, files
-from workerbase.repositories.accounts import UserRecord
-from workerbase.repositories.files import FileRecord
 
 T0 = datetime(2026, 11, 23, 12, 0, 0, 123000, tzinfo=UTC)
 QUOTA = 1000
@@ -20,15 +19,19 @@ QUOTA = 1000
 TRIGGER_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
+def moment(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
 def at(seconds: float) -> str:
-    return iso(T0 + timedelta(seconds=seconds))
+    return iso(moment(seconds))
 
 
 async def setup(db: Database, *user_ids: str) -> None:
     await migrate(db)
     for user_id in user_ids or ("u1",):
         user = UserRecord(user_id, f"{user_id}@example.com", None, "user", "h", at(0), at(0))
-        results = await db.batch([accounts.insert_user_unless_throttled(user, "signup:ip:x", at(0))])
+        results = await db.batch([accounts.insert_user_unless_throttled(user, "signup:ip:x", moment(0))])
         assert results[0].meta.changes == 1
 
 
@@ -49,7 +52,7 @@ async def reserve(db: Database, file: FileRecord, quota: int = QUOTA) -> tuple[Q
     """The upload's first round trip, as `FileService._reserve` sends it."""
     reserved, usage = await db.batch(
         [
-            files.reserve_upload(file.object_key, file.user_id, file.size, file.created_at, quota),
+            files.reserve_upload(file, quota),
             files.select_usage(file.user_id),
         ]
     )
@@ -133,7 +136,7 @@ async def test_filing_moves_the_bytes_from_reserved_to_stored(db: Database) -> N
     assert await pending(db) == []
     row = (await run(db, files.select_owned("f1", "u1"))).first()
     assert row is not None
-    assert files.file_from_row(row) == file
+    assert files.FILE.decode(row) == file
 
 
 async def test_filing_an_abandoned_reservation_files_nothing(db: Database) -> None:
@@ -143,7 +146,7 @@ async def test_filing_an_abandoned_reservation_files_nothing(db: Database) -> No
     await reserve(db, late)
     await reserve(db, recent)
     assert await usage(db) == (0, 150)
-    abandoned = await run(db, files.abandon_uploads(at(3600)))
+    abandoned = await run(db, files.abandon_uploads(moment(3600)))
     assert abandoned.meta.changes == 2  # the row, and the AFTER UPDATE OF trigger releasing its bytes
     assert await usage(db) == (0, 50)
     assert await file_it(db, late) == [0, 0, 1]  # its 'delete' row is queued again (a fresh created_at)
@@ -161,7 +164,7 @@ async def test_an_unfiled_object_is_queued_again_after_it_was_forgotten(db: Data
     await setup(db)
     file = record("f1", size=100)
     await reserve(db, file)
-    clean_up = await db.batch([files.abandon_uploads(at(60)), files.select_garbage(1000)])
+    clean_up = await db.batch([files.abandon_uploads(moment(60)), files.select_garbage(1000)])
     listed = listed_rows(clean_up[1].rows)
     assert [key for key, _ in listed] == [file.object_key]
     assert (await run(db, files.forget_pending(listed))).meta.changes == 1
@@ -179,7 +182,7 @@ async def test_a_clean_up_that_listed_a_row_before_it_was_queued_again_does_not_
     await setup(db)
     file = record("f1", size=100)
     await reserve(db, file)
-    clean_up = await db.batch([files.abandon_uploads(at(60)), files.select_garbage(1000)])
+    clean_up = await db.batch([files.abandon_uploads(moment(60)), files.select_garbage(1000)])
     listed = listed_rows(clean_up[1].rows)
     # The late put lands and its filing queues the object again, before the clean-up forgets it.
     assert await file_it(db, file) == [0, 0, 1]
@@ -215,7 +218,7 @@ async def test_owned_and_any_select_one_file(db: Database) -> None:
     assert (await run(db, files.select_owned("f1", "u2"))).rows == []
     row = (await run(db, files.select_any("f1"))).first()
     assert row is not None
-    assert files.file_from_row(row) == file
+    assert files.FILE.decode(row) == file
     assert (await run(db, files.select_any("nope"))).rows == []
 
 
@@ -249,7 +252,7 @@ async def test_select_garbage_lists_only_objects_to_delete(db: Database) -> None
     await upload(db, record("kept", size=40))
     only_deletes = await run(db, files.select_garbage(1000))
     assert [row["object_key"] for row in only_deletes.rows] == ["users/u1/files/gone"]
-    clean_up = await db.batch([files.abandon_uploads(at(1800)), files.select_garbage(1000)])
+    clean_up = await db.batch([files.abandon_uploads(moment(1800)), files.select_garbage(1000)])
     assert sorted(str(row["object_key"]) for row in clean_up[1].rows) == [
         "users/u1/files/gone",
         "users/u1/files/old",
@@ -288,7 +291,7 @@ async def test_pages_are_newest_first_with_a_created_at_and_id_cursor(db: Databa
     async def page(after: FileRecord | None, limit: int) -> list[FileRecord]:
         position = None if after is None else (after.created_at, after.id)
         result = await run(db, files.select_page("u1", position, limit))
-        return [files.file_from_row(row) for row in result.rows]
+        return files.FILE.decode_all(result.rows)
 
     assert await page(None, 2) == [c, d]
     assert await page(d, 2) == [b, a]

@@ -3,6 +3,8 @@ inserts, edits and deletes through its triggers, and a conflicting re-post abort
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.contracts.expect import raises
 from tests.contracts.schema import migrate, user_and_chat
 from workerbase.errors import ConstraintViolation
@@ -10,7 +12,7 @@ from workerbase.ports import Database, Statement, run
 from workerbase.repositories import messages
 from workerbase.repositories import search as search_sql
 
-NOW = "2026-11-23T12:00:00.000Z"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 async def setup(db: Database) -> None:

@@ -12,6 +12,7 @@ hibernation WebSocket API with WebSocketPair, and the AI binding answering in it
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import js
@@ -43,7 +44,7 @@ from workerbase.ports import (
 from workerbase.services.ws_tickets import TicketSigner
 
 MODEL = "@cf/meta/llama-3.1-8b-instruct"
-NOW = "2026-11-23T12:00:00.000Z"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 USER_MESSAGE = {"id": "m-user", "role": "user", "parts": [{"type": "text", "text": "Say hello"}]}
 
 

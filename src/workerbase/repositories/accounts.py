@@ -1,11 +1,15 @@
 """SQL for users and their refresh-token sessions. Functions return `Statement`s so services can put
-several in one `batch()` (one D1 round trip) and read results with the row helpers here."""
+several in one `batch()` (one D1 round trip), and decode the rows they read with `USER`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
-from workerbase.ports import Row, Statement
+from workerbase.clock import iso
+from workerbase.ports import Statement
+from workerbase.records import UserRecord
+from workerbase.repositories.rows import RecordRows
 
 GUEST = "guest"
 
@@ -15,8 +19,10 @@ def role_column(table: str = "") -> str:
     return f"CASE WHEN {table}guest = 1 THEN '{GUEST}' ELSE {table}role END AS role"
 
 
+USER = RecordRows(UserRecord)
+
 # The f-strings below only put this module's constants into SQL (hence the noqa on S608).
-_USER_COLUMNS = f"id, email, name, {role_column()}, password_hash, created_at, updated_at"
+_USER_COLUMNS = USER.columns(role=role_column())
 _SELECT_USER = f"SELECT {_USER_COLUMNS} FROM users"  # noqa: S608
 _SELECT_USER_BY_EMAIL = _SELECT_USER + " WHERE email = ?"
 _SELECT_USER_BY_ID = _SELECT_USER + " WHERE id = ?"
@@ -26,8 +32,7 @@ _SELECT_USER_PAGE = (
 )
 # Exactly one row whether or not the email exists: the user's columns (NULL if unknown) and the locks.
 _SELECT_LOGIN_CANDIDATE = (
-    f"SELECT users.id, users.email, users.name, {role_column('users.')}, users.password_hash,"  # noqa: S608
-    " users.created_at, users.updated_at,"
+    f"SELECT {USER.columns('users.', role=role_column('users.'))},"  # noqa: S608
     " (SELECT locked_until FROM login_throttles WHERE key = ?2) AS account_locked_until,"
     " (SELECT locked_until FROM login_throttles WHERE key = ?3) AS ip_locked_until"
     " FROM (SELECT 1) LEFT JOIN users ON users.email = ?1"
@@ -43,30 +48,7 @@ _INSERT_USER_UNLESS_THROTTLED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    id: str
-    email: str
-    name: str | None
-    role: str
-    password_hash: str
-    created_at: str
-    updated_at: str
-
-
-def user_from_row(row: Row) -> UserRecord:
-    return UserRecord(
-        id=str(row["id"]),
-        email=str(row["email"]),
-        name=None if row["name"] is None else str(row["name"]),
-        role=str(row["role"]),
-        password_hash=str(row["password_hash"]),
-        created_at=str(row["created_at"]),
-        updated_at=str(row["updated_at"]),
-    )
-
-
-def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) -> Statement:
+def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: datetime) -> Statement:
     """A user of role `guest` is stored as a guest account (its `role` column says `user`)."""
     guest = user.role == GUEST
     return Statement(
@@ -80,7 +62,7 @@ def insert_user_unless_throttled(user: UserRecord, throttle_key: str, now: str) 
             user.created_at,
             user.updated_at,
             throttle_key,
-            now,
+            iso(now),
             int(guest),
         ],
     )
@@ -104,87 +86,100 @@ def select_user_by_id(user_id: str) -> Statement:
     return Statement(_SELECT_USER_BY_ID, [user_id])
 
 
-def update_password_hash(user_id: str, password_hash: str, now: str) -> Statement:
+def update_password_hash(user_id: str, password_hash: str, now: datetime) -> Statement:
     return Statement(
-        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", [password_hash, now, user_id]
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", [password_hash, iso(now), user_id]
     )
 
 
 def insert_refresh_token(
-    token_hash: str, family_id: str, user_id: str, now: str, expires_at: str
+    token_hash: str, family_id: str, user_id: str, now: datetime, expires_at: datetime
 ) -> Statement:
     """Starts a session; inserts nothing if the user does not exist, so it can follow a conditional user
     insert in the same batch."""
     return Statement(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
         " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?3)",
-        [token_hash, family_id, user_id, now, expires_at],
+        [token_hash, family_id, user_id, iso(now), iso(expires_at)],
     )
 
 
-def rotate_refresh_token(
-    presented_hash: str, successor_hash: str, now: str, grace_start: str, successor_expires_at: str
-) -> list[Statement]:
-    """One atomic batch that rotates a refresh token; its last statement returns the session's user
-    (id, role) when a successor was issued, and no row when the presented token is not acceptable.
+class RefreshRotation(NamedTuple):
+    """The statements of one refresh-token rotation: one atomic batch, in this order.
 
     1. A token spent before the grace window is being replayed: revoke its whole family.
     2. Spend the presented token if it is live.
     3. Issue the successor if the presented token was spent just now or within the grace window (a
        concurrent refresh from a second tab) and its family is not revoked.
-    4. Read back the user of the successor.
+    4. Read back the user of the successor: (id, role) when one was issued, no row when the presented
+       token is not acceptable.
     """
-    return [
-        Statement(
+
+    revoke_replayed_family: Statement
+    spend_presented: Statement
+    issue_successor: Statement
+    successor_user: Statement
+
+
+def rotate_refresh_token(
+    presented_hash: str,
+    successor_hash: str,
+    now: datetime,
+    grace_start: datetime,
+    successor_expires_at: datetime,
+) -> RefreshRotation:
+    return RefreshRotation(
+        revoke_replayed_family=Statement(
             "UPDATE refresh_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND family_id ="
             " (SELECT family_id FROM refresh_tokens WHERE token_hash = ?2 AND rotated_at < ?3)",
-            [now, presented_hash, grace_start],
+            [iso(now), presented_hash, iso(grace_start)],
         ),
-        Statement(
+        spend_presented=Statement(
             "UPDATE refresh_tokens SET rotated_at = ?1"
             " WHERE token_hash = ?2 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ?1",
-            [now, presented_hash],
+            [iso(now), presented_hash],
         ),
-        Statement(
+        issue_successor=Statement(
             "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at)"
             " SELECT ?1, family_id, user_id, ?2, ?3 FROM refresh_tokens"
             " WHERE token_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2 AND rotated_at >= ?5",
-            [successor_hash, now, successor_expires_at, presented_hash, grace_start],
+            [successor_hash, iso(now), iso(successor_expires_at), presented_hash, iso(grace_start)],
         ),
-        Statement(
+        successor_user=Statement(
             f"SELECT users.id AS id, {role_column('users.')} FROM refresh_tokens"  # noqa: S608
             " JOIN users ON users.id = refresh_tokens.user_id WHERE refresh_tokens.token_hash = ?",
             [successor_hash],
         ),
-    ]
+    )
 
 
-def revoke_family_of(token_hash: str, now: str) -> Statement:
+def revoke_family_of(token_hash: str, now: datetime) -> Statement:
     return Statement(
         "UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL"
         " AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
-        [now, token_hash],
+        [iso(now), token_hash],
     )
 
 
-def revoke_all_sessions(user_id: str, now: str) -> Statement:
+def revoke_all_sessions(user_id: str, now: datetime) -> Statement:
     return Statement(
-        "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id]
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        [iso(now), user_id],
     )
 
 
-def update_user_name(user_id: str, name: str | None, now: str) -> Statement:
-    return Statement(_UPDATE_NAME_RETURNING_USER, [name, now, user_id])
+def update_user_name(user_id: str, name: str | None, now: datetime) -> Statement:
+    return Statement(_UPDATE_NAME_RETURNING_USER, [name, iso(now), user_id])
 
 
-def delete_unreachable_guests(created_before: str, now: str, limit: int) -> Statement:
+def delete_unreachable_guests(created_before: datetime, now: datetime, limit: int) -> Statement:
     """Guests without a live session can never sign in again (they have no password): their accounts
     go, with everything they own (cascades; their files' objects are queued for deletion by trigger)."""
     return Statement(
         "DELETE FROM users WHERE id IN (SELECT id FROM users WHERE guest = 1 AND created_at < ?1"
         " AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE refresh_tokens.user_id = users.id"
         " AND refresh_tokens.revoked_at IS NULL AND refresh_tokens.expires_at > ?2) LIMIT ?3)",
-        [created_before, now, limit],
+        [iso(created_before), iso(now), limit],
     )
 
 

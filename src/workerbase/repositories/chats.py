@@ -4,15 +4,18 @@ simply not found."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from workerbase.ports import Row, Statement
+from workerbase.clock import iso
+from workerbase.ports import Statement
+from workerbase.records import ChatRecord
+from workerbase.repositories.rows import RecordRows
 
-_SELECT = (
-    "SELECT id, user_id, title, visibility, metadata, archived, pinned, created_at, updated_at,"
-    " last_activity_at FROM chats"
-)
+CHAT = RecordRows(ChatRecord, metadata=json.loads)
+
+# The f-strings below only put the record's column list into SQL (hence the noqa on S608).
+_SELECT = f"SELECT {CHAT.columns()} FROM chats"  # noqa: S608
 _SELECT_OWNED = _SELECT + " WHERE id = ? AND user_id = ?"
 _SELECT_PUBLIC = _SELECT + " WHERE id = ? AND visibility = 'public'"
 # ?1 user, ?2 archived, ?3/?4 position after (last_activity_at, id) or NULLs, ?5 title filter or NULL,
@@ -24,46 +27,15 @@ _SELECT_PAGE = (
     " ORDER BY last_activity_at DESC, id DESC LIMIT ?6"
 )
 _INSERT = (
-    "INSERT INTO chats (id, user_id, title, visibility, metadata, archived, pinned, created_at, updated_at,"
-    " last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+    f"INSERT INTO chats ({CHAT.columns()}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+    " ON CONFLICT (id) DO NOTHING"
 )
 # Only the fields given change (COALESCE keeps the others); returns the chat, or nothing if not owned.
 _UPDATE = (
-    "UPDATE chats SET title = coalesce(?1, title), visibility = coalesce(?2, visibility),"
+    "UPDATE chats SET title = coalesce(?1, title), visibility = coalesce(?2, visibility),"  # noqa: S608
     " metadata = coalesce(?3, metadata), archived = coalesce(?4, archived), pinned = coalesce(?5, pinned),"
-    " updated_at = ?6 WHERE id = ?7 AND user_id = ?8"
-    " RETURNING id, user_id, title, visibility, metadata, archived, pinned, created_at, updated_at,"
-    " last_activity_at"
+    f" updated_at = ?6 WHERE id = ?7 AND user_id = ?8 RETURNING {CHAT.columns()}"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRecord:
-    id: str
-    user_id: str
-    title: str
-    visibility: str
-    metadata: dict[str, Any]
-    archived: bool
-    pinned: bool
-    created_at: str
-    updated_at: str
-    last_activity_at: str
-
-
-def chat_from_row(row: Row) -> ChatRecord:
-    return ChatRecord(
-        id=str(row["id"]),
-        user_id=str(row["user_id"]),
-        title=str(row["title"]),
-        visibility=str(row["visibility"]),
-        metadata=json.loads(str(row["metadata"])),
-        archived=bool(row["archived"]),
-        pinned=bool(row["pinned"]),
-        created_at=str(row["created_at"]),
-        updated_at=str(row["updated_at"]),
-        last_activity_at=str(row["last_activity_at"]),
-    )
 
 
 def encode_metadata(metadata: dict[str, Any]) -> str:
@@ -115,7 +87,7 @@ def update_chat(
     chat_id: str,
     user_id: str,
     *,
-    now: str,
+    now: datetime,
     title: str | None = None,
     visibility: str | None = None,
     metadata: dict[str, Any] | None = None,
@@ -123,7 +95,7 @@ def update_chat(
     pinned: bool | None = None,
 ) -> Statement:
     encoded = None if metadata is None else encode_metadata(metadata)
-    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, now, chat_id, user_id])
+    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, iso(now), chat_id, user_id])
 
 
 def delete_owned(chat_id: str, user_id: str) -> Statement:
@@ -134,10 +106,10 @@ def delete_all_owned(user_id: str) -> Statement:
     return Statement("DELETE FROM chats WHERE user_id = ?", [user_id])
 
 
-def select_recently_active(user_id: str, since: str, limit: int) -> Statement:
+def select_recently_active(user_id: str, since: datetime, limit: int) -> Statement:
     """The ids of the user's chats active after `since`, newest first."""
     return Statement(
         "SELECT id FROM chats WHERE user_id = ? AND last_activity_at > ?"
         " ORDER BY last_activity_at DESC LIMIT ?",
-        [user_id, since, limit],
+        [user_id, iso(since), limit],
     )

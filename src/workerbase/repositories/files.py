@@ -10,11 +10,17 @@ queue the object of every deleted file row for removal.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from datetime import datetime
 
-from workerbase.ports import Row, Statement
+from workerbase.clock import iso
+from workerbase.ports import Statement
+from workerbase.records import FileRecord
+from workerbase.repositories.rows import RecordRows
 
-_SELECT = "SELECT id, user_id, object_key, filename, content_type, size, sha256, created_at FROM files"
+FILE = RecordRows(FileRecord)
+
+# The f-strings below only put the record's column list into SQL (hence the noqa on S608).
+_SELECT = f"SELECT {FILE.columns()} FROM files"  # noqa: S608
 # ?1 user, ?2/?3 position after (created_at, id) or NULLs, ?4 limit. Newest first.
 _SELECT_PAGE = (
     _SELECT + " WHERE user_id = ?1 AND (?2 IS NULL OR (created_at, id) < (?2, ?3))"
@@ -30,7 +36,7 @@ _RESERVE = (
 # The file row replaces its reservation, which must still be one: the clean-up turns reservations it
 # gives up on into deletes, and their objects must not be filed.
 _FILE_FROM_PENDING = (
-    "INSERT INTO files (id, user_id, object_key, filename, content_type, size, sha256, created_at)"
+    f"INSERT INTO files ({FILE.columns()})"  # noqa: S608
     " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM pending_objects"
     " WHERE object_key = ?3 AND user_id = ?2 AND reason = 'upload'"
 )
@@ -54,33 +60,9 @@ _ABANDON_UPLOADS = (
 _SELECT_GARBAGE = "SELECT object_key, created_at FROM pending_objects WHERE reason = 'delete' LIMIT ?"
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    id: str
-    user_id: str
-    object_key: str
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    created_at: str
-
-
-def file_from_row(row: Row) -> FileRecord:
-    return FileRecord(
-        id=str(row["id"]),
-        user_id=str(row["user_id"]),
-        object_key=str(row["object_key"]),
-        filename=str(row["filename"]),
-        content_type=str(row["content_type"]),
-        size=int(row["size"] or 0),
-        sha256=str(row["sha256"]),
-        created_at=str(row["created_at"]),
-    )
-
-
-def reserve_upload(object_key: str, user_id: str, size: int, now: str, quota: int) -> Statement:
-    return Statement(_RESERVE, [object_key, user_id, size, now, quota])
+def reserve_upload(file: FileRecord, quota: int) -> Statement:
+    """Reserves the file's bytes from its `created_at` (the clean-up's clock for abandoned uploads)."""
+    return Statement(_RESERVE, [file.object_key, file.user_id, file.size, file.created_at, quota])
 
 
 def select_usage(user_id: str) -> Statement:
@@ -136,8 +118,8 @@ def delete_owned(file_id: str, user_id: str) -> Statement:
     )
 
 
-def abandon_uploads(reserved_before: str) -> Statement:
-    return Statement(_ABANDON_UPLOADS, [reserved_before])
+def abandon_uploads(reserved_before: datetime) -> Statement:
+    return Statement(_ABANDON_UPLOADS, [iso(reserved_before)])
 
 
 def select_garbage(limit: int) -> Statement:

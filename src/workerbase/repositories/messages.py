@@ -4,12 +4,18 @@ that chain, so another user's chat or message is simply not found."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from workerbase.ports import Row, Statement
+from workerbase.clock import iso
+from workerbase.ports import Statement
+from workerbase.records import MessageRecord
+from workerbase.repositories.rows import RecordRows
 
-_SELECT = "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
+MESSAGE = RecordRows(MessageRecord, parts=json.loads, metadata=json.loads)
+
+# The f-strings below only put the record's column list into SQL (hence the noqa on S608).
+_SELECT = f"SELECT {MESSAGE.columns()} FROM messages"  # noqa: S608
 # The chat condition for readers: its owner, or anyone while it is public.
 _OWNED_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND user_id = ?2"
 _PUBLIC_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND visibility = 'public' AND ?2 IS NULL"
@@ -20,59 +26,28 @@ _INSERT = (
     " ON CONFLICT (id) DO NOTHING"
 )
 _SELECT_BY_IDS = (
-    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
-    " WHERE chat_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq"
+    _SELECT + " WHERE chat_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq"  # noqa: S608
 )
 _ANCHOR = "SELECT seq FROM messages WHERE id = ?1 AND chat_id = ?2"
 # Pages next to an anchor message (?2, NULL for the latest page), by the anchor's position in the chat.
 _OLDER = (
-    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
-    " WHERE chat_id = ?1"
+    _SELECT + " WHERE chat_id = ?1"  # noqa: S608
     " AND seq < coalesce((SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1), 9007199254740991)"
     " ORDER BY seq DESC LIMIT ?3"
 )
 _NEWER = (
-    "SELECT id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at FROM messages"
-    " WHERE chat_id = ?1"
+    _SELECT + " WHERE chat_id = ?1"  # noqa: S608
     " AND seq > (SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1) ORDER BY seq LIMIT ?3"
 )
 _UPDATE = (
-    "UPDATE messages SET parts = coalesce(?1, parts), metadata = iif(?2 IS NULL, metadata, ?2),"
+    "UPDATE messages SET parts = coalesce(?1, parts), metadata = iif(?2 IS NULL, metadata, ?2),"  # noqa: S608
     " content_text = coalesce(?3, content_text), updated_at = ?4"
-    " WHERE id = ?5 AND chat_id = ?6 AND user_id = ?7"
-    " RETURNING id, chat_id, user_id, seq, role, parts, metadata, created_at, updated_at"
+    f" WHERE id = ?5 AND chat_id = ?6 AND user_id = ?7 RETURNING {MESSAGE.columns()}"
 )
 _DELETE_AFTER = (
     "DELETE FROM messages WHERE chat_id = ?1 AND user_id = ?2"
     " AND seq > (SELECT seq FROM messages WHERE id = ?3 AND chat_id = ?1)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    id: str
-    chat_id: str
-    user_id: str  # the chat's owner
-    seq: int
-    role: str
-    parts: list[dict[str, Any]]
-    metadata: dict[str, Any] | None
-    created_at: str
-    updated_at: str
-
-
-def message_from_row(row: Row) -> MessageRecord:
-    return MessageRecord(
-        id=str(row["id"]),
-        chat_id=str(row["chat_id"]),
-        user_id=str(row["user_id"]),
-        seq=int(row["seq"] or 0),
-        role=str(row["role"]),
-        parts=json.loads(str(row["parts"])),
-        metadata=None if row["metadata"] is None else json.loads(str(row["metadata"])),
-        created_at=str(row["created_at"]),
-        updated_at=str(row["updated_at"]),
-    )
 
 
 def canonical_json(value: Any) -> str:
@@ -97,19 +72,28 @@ def insert_message(
     role: str,
     parts: list[dict[str, Any]],
     metadata: dict[str, Any] | None,
-    now: str,
+    now: datetime,
 ) -> Statement:
     encoded_metadata = None if metadata is None else canonical_json(metadata)
     return Statement(
         _INSERT,
-        [message_id, chat_id, user_id, role, canonical_json(parts), encoded_metadata, text_of(parts), now],
+        [
+            message_id,
+            chat_id,
+            user_id,
+            role,
+            canonical_json(parts),
+            encoded_metadata,
+            text_of(parts),
+            iso(now),
+        ],
     )
 
 
-def touch_chat(chat_id: str, user_id: str, now: str) -> Statement:
+def touch_chat(chat_id: str, user_id: str, now: datetime) -> Statement:
     return Statement(
         "UPDATE chats SET last_activity_at = ?1, updated_at = ?1 WHERE id = ?2 AND user_id = ?3",
-        [now, chat_id, user_id],
+        [iso(now), chat_id, user_id],
     )
 
 
@@ -139,7 +123,7 @@ def update_message(
     *,
     parts: list[dict[str, Any]] | None,
     metadata: dict[str, Any] | None,
-    now: str,
+    now: datetime,
 ) -> Statement:
     return Statement(
         _UPDATE,
@@ -147,7 +131,7 @@ def update_message(
             None if parts is None else canonical_json(parts),
             None if metadata is None else canonical_json(metadata),
             None if parts is None else text_of(parts),
-            now,
+            iso(now),
             message_id,
             chat_id,
             user_id,

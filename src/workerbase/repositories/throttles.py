@@ -3,6 +3,9 @@ attempts cannot lose updates, and the exponential back-off is computed there too
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from workerbase.clock import iso
 from workerbase.ports import Statement
 
 # After `free` attempts in the window, each further one locks the key for base * 2^(n - free - 1)
@@ -24,10 +27,23 @@ WHERE locked_until IS NULL OR locked_until <= ?2
 
 
 def record_attempt(
-    key: str, *, now: str, window_start: str, free_attempts: int, cap_seconds: int, base_seconds: int
+    key: str,
+    *,
+    now: datetime,
+    window_start: datetime,
+    free_attempts: int,
+    cap_seconds: int,
+    base_seconds: int,
 ) -> Statement:
-    return Statement(_RECORD_ATTEMPT, [key, now, window_start, free_attempts, cap_seconds, base_seconds])
+    return Statement(
+        _RECORD_ATTEMPT, [key, iso(now), iso(window_start), free_attempts, cap_seconds, base_seconds]
+    )
 
 
 def clear(key: str) -> Statement:
     return Statement("DELETE FROM login_throttles WHERE key = ?", [key])
+
+
+def select_locked_until(key: str) -> Statement:
+    """The key's `locked_until` (no row if the key was never counted)."""
+    return Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [key])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from workerbase.clock import iso
 from workerbase.ports import Statement
 
 _UPSERT = (
@@ -12,8 +15,8 @@ _UPSERT = (
 )
 
 
-def upsert_vote(message_id: str, user_id: str, chat_id: str, value: str, now: str) -> Statement:
-    return Statement(_UPSERT, [message_id, user_id, chat_id, value, now])
+def upsert_vote(message_id: str, user_id: str, chat_id: str, value: str, now: datetime) -> Statement:
+    return Statement(_UPSERT, [message_id, user_id, chat_id, value, iso(now)])
 
 
 def delete_vote(message_id: str, user_id: str, chat_id: str) -> Statement:

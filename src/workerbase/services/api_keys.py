@@ -16,9 +16,9 @@ from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, run
+from workerbase.records import ApiKeyRecord, KeyPrincipal
 from workerbase.repositories import api_keys
 from workerbase.repositories.accounts import GUEST
-from workerbase.repositories.api_keys import ApiKeyRecord
 
 KEY_PREFIX = "wb_"
 MAX_KEYS_PER_USER = 100
@@ -47,13 +47,6 @@ class GuestNotAllowed(WorkerbaseError):
 class CreatedKey:
     record: ApiKeyRecord
     key: str  # the only time it is ever shown
-
-
-@dataclass(frozen=True, slots=True)
-class KeyPrincipal:
-    user_id: str
-    role: str
-    scopes: tuple[str, ...]
 
 
 def looks_like_api_key(token: str) -> bool:
@@ -98,9 +91,7 @@ class ApiKeyService:
         """One round trip; newest first."""
         select = api_keys.select_page(user_id, position_after(cursor), limit + 1)
         rows = (await run(self._db, select)).rows
-        return page_of(
-            [api_keys.key_from_row(row) for row in rows], limit, lambda key: (key.created_at, key.id)
-        )
+        return page_of(api_keys.API_KEY.decode_all(rows), limit, lambda key: (key.created_at, key.id))
 
     async def delete(self, user_id: str, key_id: str) -> None:
         """One round trip; another user's key is indistinguishable from a missing one (404)."""
@@ -110,10 +101,6 @@ class ApiKeyService:
 
     async def authenticate(self, key: str) -> KeyPrincipal | None:
         """One round trip: the live key's owner and scopes, or None."""
-        select = api_keys.select_principal(key_hash(key), iso(self._now))
+        select = api_keys.select_principal(key_hash(key), self._now)
         row = (await run(self._db, select)).first()
-        if row is None:
-            return None
-        return KeyPrincipal(
-            user_id=str(row["user_id"]), role=str(row["role"]), scopes=tuple(str(row["scopes"]).split())
-        )
+        return None if row is None else api_keys.PRINCIPAL.decode(row)

@@ -16,8 +16,10 @@ from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
+from workerbase.records import UserRecord
 from workerbase.repositories import accounts, throttles
-from workerbase.repositories.accounts import GUEST, UserRecord
+from workerbase.repositories.accounts import GUEST
+from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import delete_listing_recent_chats
 from workerbase.services.passwords import MIN_PASSWORD_LENGTH, PasswordHasher, check_password_length
 from workerbase.services.throttling import (
@@ -138,24 +140,21 @@ class AuthService:
         return await self._create(user, GUEST_PER_IP, client_ip)
 
     def _new_user(self, email: str, name: str | None, role: str, password_hash: str) -> UserRecord:
-        now = iso(self._now)
-        return UserRecord(str(uuid.uuid4()), email, name, role, password_hash, now, now)
+        created = iso(self._now)
+        return UserRecord(str(uuid.uuid4()), email, name, role, password_hash, created, created)
 
     async def _create(self, user: UserRecord, throttle: ThrottlePolicy, client_ip: str) -> Session:
         """The user (unless the IP is locked out), the IP's count, the first session and the lock's state,
         in one batch."""
         throttle_key = throttle.key(client_ip)
         refresh_token, start_session = self._new_session(user.id)
-        results = await self._db.batch(
-            [
-                accounts.insert_user_unless_throttled(user, throttle_key, user.created_at),
-                throttle.record(client_ip, self._now),
-                start_session,
-                Statement("SELECT locked_until FROM login_throttles WHERE key = ?", [throttle_key]),
-            ]
+        insert_user = accounts.insert_user_unless_throttled(user, throttle_key, self._now)
+        read_lock = throttles.select_locked_until(throttle_key)
+        done = await run_batch(
+            self._db, [insert_user, throttle.record(client_ip, self._now), start_session, read_lock]
         )
-        if results[0].meta.changes == 0:
-            lock = results[3].first() or {}
+        if done[insert_user].meta.changes == 0:
+            lock = done[read_lock].first() or {}
             raise_if_locked(self._now, lock.get("locked_until"))
             raise TooManyAttempts(60)  # unreachable unless the lock expired within this very batch
         return self._session(user, refresh_token)
@@ -172,7 +171,7 @@ class AuthService:
             await self._passwords.spend_equal_time()  # as long as a wrong password takes
             await self._record_failed_login(email, client_ip)
             raise InvalidCredentials("invalid email or password")
-        user = accounts.user_from_row(row)
+        user = accounts.USER.decode(row)
         verification = await self._passwords.verify(password, user.password_hash)
         if not verification.ok:
             await self._record_failed_login(email, client_ip)
@@ -182,7 +181,7 @@ class AuthService:
         # An imported password shorter than today's minimum keeps its old hash rather than failing login.
         if verification.needs_rehash and len(password) >= MIN_PASSWORD_LENGTH:
             new_hash = await self._passwords.hash(password)
-            writes.append(accounts.update_password_hash(user.id, new_hash, iso(self._now)))
+            writes.append(accounts.update_password_hash(user.id, new_hash, self._now))
         await self._db.batch(writes)
         return self._session(user, refresh_token)
 
@@ -194,16 +193,14 @@ class AuthService:
     async def refresh(self, presented: str) -> RefreshedTokens:
         successor, successor_hash = new_refresh_token(self._crypto)
         grace = timedelta(seconds=self._settings.refresh_reuse_grace_seconds)
-        results = await self._db.batch(
-            accounts.rotate_refresh_token(
-                refresh_token_hash(presented),
-                successor_hash,
-                now=iso(self._now),
-                grace_start=iso(self._now - grace),
-                successor_expires_at=self._refresh_expiry(),
-            )
+        rotation = accounts.rotate_refresh_token(
+            refresh_token_hash(presented),
+            successor_hash,
+            now=self._now,
+            grace_start=self._now - grace,
+            successor_expires_at=self._refresh_expiry(),
         )
-        row = results[-1].first()
+        row = (await run_batch(self._db, rotation))[rotation.successor_user].first()
         if row is None:
             raise InvalidRefreshToken("refresh token rejected")
         return RefreshedTokens(
@@ -213,11 +210,11 @@ class AuthService:
         )
 
     async def logout(self, presented: str) -> None:
-        revoke = accounts.revoke_family_of(refresh_token_hash(presented), iso(self._now))
+        revoke = accounts.revoke_family_of(refresh_token_hash(presented), self._now)
         await run(self._db, revoke)
 
     async def logout_everywhere(self, user_id: str) -> None:
-        revoke = accounts.revoke_all_sessions(user_id, iso(self._now))
+        revoke = accounts.revoke_all_sessions(user_id, self._now)
         await run(self._db, revoke)
 
     async def change_password(self, user_id: str, current: str, new: str) -> Session:
@@ -229,23 +226,22 @@ class AuthService:
             raise InvalidToken("the account no longer exists")
         if not (await self._passwords.verify(current, user.password_hash)).ok:
             raise CurrentPasswordIncorrect("the current password is incorrect")
-        now = iso(self._now)
         refresh_token, start_session = self._new_session(user.id)
         await self._db.batch(
             [
-                accounts.update_password_hash(user.id, await self._passwords.hash(new), now),
-                accounts.revoke_all_sessions(user.id, now),
+                accounts.update_password_hash(user.id, await self._passwords.hash(new), self._now),
+                accounts.revoke_all_sessions(user.id, self._now),
                 start_session,
             ]
         )
         return self._session(user, refresh_token)
 
     async def rename(self, user_id: str, name: str | None) -> UserRecord:
-        update = accounts.update_user_name(user_id, name, iso(self._now))
+        update = accounts.update_user_name(user_id, name, self._now)
         row = (await run(self._db, update)).first()
         if row is None:
             raise InvalidToken("the account no longer exists")
-        return accounts.user_from_row(row)
+        return accounts.USER.decode(row)
 
     async def delete_account(self, user_id: str) -> list[str]:
         """Deletes the user and all they own (one batch); returns the chats whose replies may still run."""
@@ -255,24 +251,22 @@ class AuthService:
     async def user_page(self, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
         select = accounts.select_user_page(position_after(cursor), limit + 1)
         rows = (await run(self._db, select)).rows
-        return page_of(
-            [accounts.user_from_row(row) for row in rows], limit, lambda user: (user.created_at, user.id)
-        )
+        return page_of(accounts.USER.decode_all(rows), limit, lambda user: (user.created_at, user.id))
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         lookup = accounts.select_user_by_id(user_id)
         row = (await run(self._db, lookup)).first()
-        return accounts.user_from_row(row) if row is not None else None
+        return accounts.USER.decode(row) if row is not None else None
 
     def _new_session(self, user_id: str) -> tuple[str, Statement]:
         token, token_hash = new_refresh_token(self._crypto)
         statement = accounts.insert_refresh_token(
-            token_hash, str(uuid.uuid4()), user_id, iso(self._now), self._refresh_expiry()
+            token_hash, str(uuid.uuid4()), user_id, self._now, self._refresh_expiry()
         )
         return token, statement
 
-    def _refresh_expiry(self) -> str:
-        return iso(self._now + timedelta(days=self._settings.refresh_token_ttl_days))
+    def _refresh_expiry(self) -> datetime:
+        return self._now + timedelta(days=self._settings.refresh_token_ttl_days)
 
     def _session(self, user: UserRecord, refresh_token: str) -> Session:
         return Session(

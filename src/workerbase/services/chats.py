@@ -11,8 +11,9 @@ from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Database, Statement, run
+from workerbase.records import ChatRecord
 from workerbase.repositories import chats
-from workerbase.repositories.chats import ChatRecord
+from workerbase.repositories.batches import run_batch
 
 # A reply runs only in a chat that got a message lately (sending touches it): when all chats go at once,
 # the rooms of those active this recently (newest first, at most this many) are told, and stop replies.
@@ -25,9 +26,9 @@ async def delete_listing_recent_chats(
 ) -> list[str]:
     """Run `delete` (all of the user's chats, or the user) and return the ids of the user's chats active
     lately, read in the same batch: the only ones whose rooms may still be generating a reply."""
-    recent = chats.select_recently_active(user_id, iso(now - RECENTLY_ACTIVE), MAX_RECENTLY_ACTIVE)
-    results = await db.batch([recent, delete])
-    return [str(row["id"]) for row in results[0].rows]
+    recent = chats.select_recently_active(user_id, now - RECENTLY_ACTIVE, MAX_RECENTLY_ACTIVE)
+    done = await run_batch(db, [recent, delete])
+    return [str(row["id"]) for row in done[recent].rows]
 
 
 class ChatNotFound(WorkerbaseError):
@@ -45,14 +46,14 @@ class ChatIdTaken(WorkerbaseError):
 class ChatService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._time = now
-        self._now = iso(now)
+        self._now = now
 
     async def create(
         self, user_id: str, *, chat_id: str | None, title: str, visibility: str, metadata: dict[str, Any]
     ) -> tuple[ChatRecord, bool]:
         """The chat, and whether it was created now. Re-posting the same chat (a retried request) returns
         it unchanged; the same id with other content, or someone else's id, is a 409."""
+        created = iso(self._now)
         chat = ChatRecord(
             id=chat_id or str(uuid.uuid4()),
             user_id=user_id,
@@ -61,14 +62,14 @@ class ChatService:
             metadata=metadata,
             archived=False,
             pinned=False,
-            created_at=self._now,
-            updated_at=self._now,
-            last_activity_at=self._now,
+            created_at=created,
+            updated_at=created,
+            last_activity_at=created,
         )
         inserted, stored = await self._db.batch([chats.insert_chat(chat), chats.select_any(chat.id)])
         row = stored.first()
         assert row is not None  # inserted now, or there before
-        existing = chats.chat_from_row(row)
+        existing = chats.CHAT.decode(row)
         if inserted.meta.changes == 1:
             return existing, True
         same = (existing.user_id, existing.title, existing.visibility, existing.metadata) == (
@@ -100,9 +101,7 @@ class ChatService:
             limit=limit + 1,
         )
         rows = (await run(self._db, select)).rows
-        return page_of(
-            [chats.chat_from_row(row) for row in rows], limit, lambda c: (c.last_activity_at, c.id)
-        )
+        return page_of(chats.CHAT.decode_all(rows), limit, lambda c: (c.last_activity_at, c.id))
 
     async def update(self, user_id: str, chat_id: str, **changes: Any) -> ChatRecord:
         update = chats.update_chat(chat_id, user_id, now=self._now, **changes)
@@ -116,10 +115,10 @@ class ChatService:
     async def delete_all(self, user_id: str) -> list[str]:
         """Deletes every chat of the user (one batch); returns those whose replies may still run."""
         delete = chats.delete_all_owned(user_id)
-        return await delete_listing_recent_chats(self._db, user_id, self._time, delete)
+        return await delete_listing_recent_chats(self._db, user_id, self._now, delete)
 
     @staticmethod
     def _found(row: Any) -> ChatRecord:
         if row is None:
             raise ChatNotFound("no such chat")
-        return chats.chat_from_row(row)
+        return chats.CHAT.decode(row)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.ports import Database, Row, Statement, run
+from workerbase.records import DocumentRecord, SuggestionRecord
 from workerbase.repositories import documents
-from workerbase.repositories.documents import DocumentRecord, SuggestionRecord
 
 
 class DocumentNotFound(WorkerbaseError):
@@ -27,7 +26,7 @@ class DocumentIdTaken(WorkerbaseError):
 class DocumentService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._now = iso(now)
+        self._now = now
 
     async def add_version(
         self, user_id: str, doc_id: str | None, kind: str, title: str, content: str | None
@@ -37,7 +36,7 @@ class DocumentService:
         )
         if row is None:
             raise DocumentIdTaken("this document id belongs to someone else")
-        return documents.document_from_row(row)
+        return documents.DOCUMENT.decode(row)
 
     async def get(self, user_id: str, doc_id: str, version: int | None) -> DocumentRecord:
         statement = (
@@ -45,14 +44,14 @@ class DocumentService:
             if version is None
             else documents.select_version(doc_id, user_id, version)
         )
-        return documents.document_from_row(self._found(await self._first(statement)))
+        return documents.DOCUMENT.decode(self._found(await self._first(statement)))
 
     async def versions(
         self, user_id: str, doc_id: str, after_version: int, limit: int
     ) -> tuple[list[DocumentRecord], int | None]:
         select = documents.select_versions(doc_id, user_id, after_version, limit + 1)
         rows = (await run(self._db, select)).rows
-        found = [documents.document_from_row(row) for row in rows]
+        found = documents.DOCUMENT.decode_all(rows)
         if not found and after_version == 0:
             raise DocumentNotFound("no such document")
         if len(found) <= limit:
@@ -83,7 +82,7 @@ class DocumentService:
         statement = documents.insert_suggestion(
             str(uuid.uuid4()), doc_id, version, user_id, original, suggested, description, self._now
         )
-        return documents.suggestion_from_row(self._found(await self._first(statement)))
+        return documents.SUGGESTION.decode(self._found(await self._first(statement)))
 
     async def suggestions(self, user_id: str, doc_id: str, version: int | None) -> list[SuggestionRecord]:
         check, found = await self._db.batch(
@@ -95,11 +94,11 @@ class DocumentService:
             ]
         )
         self._found(check.first())
-        return [documents.suggestion_from_row(row) for row in found.rows]
+        return documents.SUGGESTION.decode_all(found.rows)
 
     async def resolve(self, user_id: str, doc_id: str, suggestion_id: str) -> SuggestionRecord:
         row = await self._first(documents.resolve_suggestion(suggestion_id, doc_id, user_id))
-        return documents.suggestion_from_row(self._found(row))
+        return documents.SUGGESTION.decode(self._found(row))
 
     async def _first(self, statement: Statement) -> Row | None:
         return (await run(self._db, statement)).first()

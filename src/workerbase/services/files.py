@@ -20,8 +20,9 @@ from workerbase.errors import WorkerbaseError
 from workerbase.logs import get_logger
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import ByteRange, Crypto, Database, HttpMetadata, ObjectStore, ObjectStream, run
+from workerbase.records import FileRecord
 from workerbase.repositories import files
-from workerbase.repositories.files import FileRecord
+from workerbase.repositories.batches import run_batch
 from workerbase.services.file_links import MAX_LINK_SECONDS, InvalidLink, LinkSigner, SignedLink
 from workerbase.services.file_names import sanitise_filename
 from workerbase.services.file_types import Claim, decide_type
@@ -134,14 +135,16 @@ class FileService:
             raise
         # If this batch fails we cannot know whether it committed, so nothing is undone: either the file
         # is filed, or its reservation remains and the clean-up deletes the object.
-        filed = await self._db.batch(
+        file_it = files.file_from_pending(record)
+        done = await run_batch(
+            self._db,
             [
-                files.file_from_pending(record),
+                file_it,
                 files.release_filed(record.object_key),
                 files.requeue_unfiled(record.object_key, user_id),
-            ]
+            ],
         )
-        if filed[0].meta.changes == 0:  # the clean-up gave up on the reservation: the object is garbage
+        if done[file_it].meta.changes == 0:  # the clean-up gave up on the reservation: the object is garbage
             await self._delete_object(record.object_key)
             raise UploadTooSlow("the upload took longer than an hour")
         return record
@@ -149,20 +152,20 @@ class FileService:
     async def page(self, user_id: str, cursor: str | None, limit: int) -> tuple[list[FileRecord], str | None]:
         select = files.select_page(user_id, position_after(cursor), limit + 1)
         rows = (await run(self._db, select)).rows
-        return page_of([files.file_from_row(row) for row in rows], limit, lambda f: (f.created_at, f.id))
+        return page_of(files.FILE.decode_all(rows), limit, lambda f: (f.created_at, f.id))
 
     async def get(self, user_id: str, file_id: str) -> FileRecord:
         row = (await run(self._db, files.select_owned(file_id, user_id))).first()
         if row is None:
             raise FileNotFound("no such file")
-        return files.file_from_row(row)
+        return files.FILE.decode(row)
 
     async def get_by_link(self, file_id: str, link: SignedLink) -> FileRecord:
         """The file a signed link names; 403 if the link is not one we made for it or has expired."""
         row = (await run(self._db, files.select_any(file_id))).first()
         if row is None:  # answered like a tampered link: no existence oracle
             raise InvalidLink("the link's signature does not match")
-        record = files.file_from_row(row)
+        record = files.FILE.decode(row)
         self._links.verify(file_id, record.user_id, link, int(self._now.timestamp()))
         return record
 
@@ -198,11 +201,12 @@ class FileService:
         (`user_id`: only that user's deleted files, e.g. right after the account went). Deleting an
         object twice is harmless, so a crash between the two steps only repeats work next time."""
         if user_id is None:
-            abandon = files.abandon_uploads(iso(self._now - ABANDONED_AFTER))
-            select = (await self._db.batch([abandon, files.select_garbage(GARBAGE_BATCH)]))[1]
+            abandon = files.abandon_uploads(self._now - ABANDONED_AFTER)
+            select = files.select_garbage(GARBAGE_BATCH)
+            garbage = (await run_batch(self._db, [abandon, select]))[select]
         else:
-            select = await run(self._db, files.select_deleted_objects_of(user_id, GARBAGE_BATCH))
-        listed = [(str(row["object_key"]), str(row["created_at"])) for row in select.rows]
+            garbage = await run(self._db, files.select_deleted_objects_of(user_id, GARBAGE_BATCH))
+        listed = [(str(row["object_key"]), str(row["created_at"])) for row in garbage.rows]
         if listed:
             await self._store.delete([key for key, _ in listed])
             await run(self._db, files.forget_pending(listed))
@@ -220,9 +224,7 @@ class FileService:
         quota = self._settings.storage_quota_bytes
         reserved, usage = await self._db.batch(
             [
-                files.reserve_upload(
-                    record.object_key, record.user_id, record.size, record.created_at, quota
-                ),
+                files.reserve_upload(record, quota),
                 files.select_usage(record.user_id),
             ]
         )

@@ -8,22 +8,17 @@ chat's recent history. The room stores the reply when it ends (`save_reply`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from workerbase.clock import iso
 from workerbase.config import Settings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
-from workerbase.ports import (
-    BodyStream,
-    ChatRoomClient,
-    Database,
-    GenerationJob,
-    ModelMessage,
-    Outcome,
-)
+from workerbase.ports import BodyStream, ChatRoomClient, Database, GenerationJob, ModelMessage, Outcome
+from workerbase.records import ChatRecord, MessageRecord
 from workerbase.repositories import chats, daily_counts, messages
-from workerbase.repositories.chats import ChatRecord
+from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import ChatNotFound
 from workerbase.services.messages import MessageIdConflict, MessageService, NewMessage
 
@@ -56,6 +51,28 @@ class MessageAlreadyAnswered(WorkerbaseError):
     public_detail = True
 
 
+@dataclass(slots=True)
+class _Sending:
+    """One send in progress: what it has changed so far, which `_take_back` undoes if it fails."""
+
+    user_id: str
+    chat_id: str
+    day: str  # the UTC day whose count it takes
+    counted: bool = False
+    added_message_id: str | None = None  # set once this request (not an earlier one) stored the message
+
+
+def _job(sending: _Sending, model: str, history: list[MessageRecord]) -> GenerationJob:
+    """What the room generates: a reply to the history (its text parts), under a new message id."""
+    return GenerationJob(
+        chat_id=sending.chat_id,
+        user_id=sending.user_id,
+        reply_id=str(uuid.uuid4()),
+        model=model,
+        history=[ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
+    )
+
+
 class LiveChatService:
     def __init__(self, db: Database, rooms: ChatRoomClient, settings: Settings, now: datetime) -> None:
         self._db = db
@@ -80,54 +97,64 @@ class LiveChatService:
         fails)."""
         if message.role != "user":
             raise InvalidArgument("the message to send must have the role `user`")
-        day = self._now.date().isoformat()
-        limit = self._models.daily_limit(role)
-        now = iso(self._now)
-        new_chat = ChatRecord(chat_id, user_id, "", "private", {}, False, False, now, now, now)
-        first = [chats.insert_chat(new_chat), chats.select_any(chat_id)]
-        if limit is not None:
-            first.append(daily_counts.take_one(user_id, day, limit))
-        results = await self._db.batch(first)
-        counted = limit is not None and results[2].meta.changes > 0
-        owner = results[1].first()
+        sending = _Sending(user_id, chat_id, day=self._now.date().isoformat())
+        await self._count_and_open_chat(sending, self._models.daily_limit(role))
+        history = await self._store_and_read_history(sending, message)
+        return await self._start_or_take_back(sending, _job(sending, model, history), history[-1])
+
+    async def _count_and_open_chat(self, sending: _Sending, limit: int | None) -> None:
+        """Round trip 1: the chat (created if new) and the day's count. Raises, leaving nothing changed,
+        if the chat is someone else's or the day's limit is reached."""
+        user_id, chat_id = sending.user_id, sending.chat_id
+        created = iso(self._now)
+        insert = chats.insert_chat(
+            ChatRecord(chat_id, user_id, "", "private", {}, False, False, created, created, created)
+        )
+        select = chats.select_any(chat_id)
+        count = daily_counts.take_one(user_id, sending.day, limit) if limit is not None else None
+        done = await run_batch(self._db, [insert, select] + ([count] if count is not None else []))
+        sending.counted = count is not None and done[count].meta.changes > 0
+        owner = done[select].first()
         if owner is None or owner["user_id"] != user_id:
-            await self._take_back(user_id, chat_id, day, counted=counted)
+            await self._take_back(sending)
             raise ChatNotFound("no such chat")
-        if limit is not None and not counted:
-            if results[0].meta.changes > 0:  # nothing may change: not even the chat this request made
+        if limit is not None and not sending.counted:
+            if done[insert].meta.changes > 0:  # nothing may change: not even the chat this request made
                 await self._db.batch([chats.delete_owned(chat_id, user_id)])
             raise DailyLimitReached(limit, self._seconds_until_tomorrow())
+
+    async def _store_and_read_history(self, sending: _Sending, message: NewMessage) -> list[MessageRecord]:
+        """Round trip 2: the message (idempotent like POST /messages) and the chat's recent history,
+        oldest first, which must end with this message: otherwise the send is taken back and refused."""
+        user_id, chat_id = sending.user_id, sending.chat_id
+        insert = messages.insert_message(
+            message.id, chat_id, user_id, "user", message.parts, message.metadata, self._now
+        )
+        select = messages.select_older(chat_id, None, HISTORY_MESSAGES)
         try:
-            added = await self._db.batch(
-                [
-                    messages.touch_chat(chat_id, user_id, now),
-                    messages.insert_message(
-                        message.id, chat_id, user_id, "user", message.parts, message.metadata, now
-                    ),
-                    messages.select_older(chat_id, None, HISTORY_MESSAGES),
-                ]
+            done = await run_batch(
+                self._db, [messages.touch_chat(chat_id, user_id, self._now), insert, select]
             )
         except ConstraintViolation as exc:
-            await self._take_back(user_id, chat_id, day, counted=counted)
+            await self._take_back(sending)
             if "message_id_conflict" in str(exc):
                 raise MessageIdConflict("a message with this id exists with different content") from exc
             raise
-        history = [messages.message_from_row(row) for row in reversed(added[2].rows)]
-        added_id = message.id if added[1].meta.changes > 0 else None
+        if done[insert].meta.changes > 0:
+            sending.added_message_id = message.id
+        history = messages.MESSAGE.decode_all(reversed(done[select].rows))
         if not history or history[-1].id != message.id:
             # The chat was deleted meanwhile, or this is a re-post of a message that was answered.
-            await self._take_back(user_id, chat_id, day, counted=counted, message_id=added_id)
+            await self._take_back(sending)
             if not history:
                 raise ChatNotFound("no such chat")
             raise MessageAlreadyAnswered(f"message {message.id} is not the chat's newest")
-        sent = history[-1]  # the message just stored (or, on a retry, found)
-        job = GenerationJob(
-            chat_id=chat_id,
-            user_id=user_id,
-            reply_id=str(uuid.uuid4()),
-            model=model,
-            history=[ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
-        )
+        return history
+
+    async def _start_or_take_back(
+        self, sending: _Sending, job: GenerationJob, sent: MessageRecord
+    ) -> BodyStream:
+        """Hand the job to the chat's room, announcing the message just stored (or, on a retry, found)."""
         announced = {
             "id": sent.id,
             "role": sent.role,
@@ -141,7 +168,7 @@ class LiveChatService:
         except Exception:
             # Not sent after all (a reply is running, or the room failed): take the message back (if this
             # request added it) and the count, then say why.
-            await self._take_back(user_id, chat_id, day, counted=counted, message_id=added_id)
+            await self._take_back(sending)
             raise
 
     async def resume(self, owner_id: str, chat_id: str, offset: int) -> BodyStream | None:
@@ -151,13 +178,13 @@ class LiveChatService:
     async def stop(self, owner_id: str, chat_id: str) -> bool:
         return await self._rooms.stop(owner_id, chat_id)
 
-    async def _take_back(
-        self, user_id: str, chat_id: str, day: str, *, counted: bool, message_id: str | None = None
-    ) -> None:
+    async def _take_back(self, sending: _Sending) -> None:
         """Undo what a send that fails did: the day's count, and the message if this request added it."""
-        statements = [daily_counts.give_back(user_id, day)] if counted else []
-        if message_id is not None:
-            statements.append(messages.delete_message(message_id, chat_id, user_id))
+        statements = [daily_counts.give_back(sending.user_id, sending.day)] if sending.counted else []
+        if sending.added_message_id is not None:
+            statements.append(
+                messages.delete_message(sending.added_message_id, sending.chat_id, sending.user_id)
+            )
         if statements:
             await self._db.batch(statements)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from workerbase.clock import iso
 from workerbase.logs import get_logger
 from workerbase.ports import Database, run
 from workerbase.repositories import accounts, daily_counts
@@ -35,7 +34,7 @@ class Maintenance:
         # others.
         for step in (
             daily_counts.forget_before((now - timedelta(days=2)).date().isoformat()),
-            accounts.delete_unreachable_guests(iso(now - GUEST_GRACE), iso(now), MAX_GUESTS_DELETED),
+            accounts.delete_unreachable_guests(now - GUEST_GRACE, now, MAX_GUESTS_DELETED),
         ):
             try:
                 await run(self._db, step)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from workerbase.clock import iso
 from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.ports import Database, run
+from workerbase.records import MessageRecord
 from workerbase.repositories import messages
-from workerbase.repositories.messages import MessageRecord
+from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import ChatNotFound
 
 
@@ -38,7 +38,7 @@ class NewMessage:
 class MessageService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._now = iso(now)
+        self._now = now
 
     async def add(
         self, user_id: str, chat_id: str, new: list[NewMessage]
@@ -46,22 +46,22 @@ class MessageService:
         """Append messages in order, all or nothing; returns them and whether any was new. Re-posting a
         message with the same id and content changes nothing (a retried request); the same id with other
         content makes the whole request a 409 (the schema's trigger aborts the batch)."""
-        statements = [messages.touch_chat(chat_id, user_id, self._now)]
-        statements += [
+        touch = messages.touch_chat(chat_id, user_id, self._now)
+        inserts = [
             messages.insert_message(m.id, chat_id, user_id, m.role, m.parts, m.metadata, self._now)
             for m in new
         ]
-        statements.append(messages.select_by_ids(chat_id, [m.id for m in new]))
+        select = messages.select_by_ids(chat_id, [m.id for m in new])
         try:
-            results = await self._db.batch(statements)
+            done = await run_batch(self._db, [touch, *inserts, select])
         except ConstraintViolation as exc:
             if "message_id_conflict" in str(exc):
                 raise MessageIdConflict("a message id in the request exists with different content") from exc
             raise
-        if results[0].meta.changes == 0:
+        if done[touch].meta.changes == 0:
             raise ChatNotFound("no such chat")
-        created = any(result.meta.changes > 0 for result in results[1:-1])
-        stored = {record.id: record for record in map(messages.message_from_row, results[-1].rows)}
+        created = any(done[insert].meta.changes > 0 for insert in inserts)
+        stored = {record.id: record for record in messages.MESSAGE.decode_all(done[select].rows)}
         return [stored[m.id] for m in new], created
 
     async def page(
@@ -89,7 +89,7 @@ class MessageService:
             raise ChatNotFound("no such chat")
         if anchor_id is not None and not anchor.rows:
             raise MessageNotFound("no such message in this chat")
-        records = [messages.message_from_row(row) for row in rows.rows]
+        records = messages.MESSAGE.decode_all(rows.rows)
         if not newer:
             records.reverse()
         if len(records) <= limit:
@@ -113,7 +113,7 @@ class MessageService:
         row = (await run(self._db, update)).first()
         if row is None:
             raise MessageNotFound("no such message")
-        return messages.message_from_row(row)
+        return messages.MESSAGE.decode(row)
 
     async def delete(self, user_id: str, chat_id: str, message_id: str) -> None:
         delete = messages.delete_message(message_id, chat_id, user_id)
@@ -122,14 +122,10 @@ class MessageService:
 
     async def delete_after(self, user_id: str, chat_id: str, message_id: str) -> None:
         """Remove the messages after `message_id` (edit and regenerate)."""
-        results = await self._db.batch(
-            [
-                messages.anchor(message_id, chat_id),
-                messages.chat_check(chat_id, user_id),
-                messages.delete_after(chat_id, user_id, message_id),
-            ]
-        )
-        if not results[1].rows:
+        anchor = messages.anchor(message_id, chat_id)
+        check = messages.chat_check(chat_id, user_id)
+        done = await run_batch(self._db, [anchor, check, messages.delete_after(chat_id, user_id, message_id)])
+        if not done[check].rows:
             raise ChatNotFound("no such chat")
-        if not results[0].rows:
+        if not done[anchor].rows:
             raise MessageNotFound("no such message in this chat")

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.ports import Statement
 from workerbase.repositories import throttles
@@ -36,8 +35,8 @@ class ThrottlePolicy:
     def record(self, subject: str, now: datetime) -> Statement:
         return throttles.record_attempt(
             self.key(subject),
-            now=iso(now),
-            window_start=iso(now - self.window),
+            now=now,
+            window_start=now - self.window,
             free_attempts=self.free_attempts,
             cap_seconds=self.max_delay_seconds,
             base_seconds=self.base_delay_seconds,

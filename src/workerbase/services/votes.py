@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workerbase.clock import iso
 from workerbase.ports import Database, Statement, run
 from workerbase.repositories import messages, votes
 from workerbase.services.chats import ChatNotFound
@@ -14,7 +13,7 @@ from workerbase.services.messages import MessageNotFound
 class VoteService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
-        self._now = iso(now)
+        self._now = now
 
     async def vote(self, user_id: str, chat_id: str, message_id: str, value: str) -> None:
         await self._changed_or_missing(votes.upsert_vote(message_id, user_id, chat_id, value, self._now))

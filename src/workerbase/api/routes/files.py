@@ -28,7 +28,7 @@ from workerbase.api.downloads import (
 )
 from workerbase.api.file_urls import FileUrls
 from workerbase.errors import InvalidArgument
-from workerbase.repositories.files import FileRecord
+from workerbase.records import FileRecord
 from workerbase.services.file_links import MAX_LINK_SECONDS, SignedLink
 from workerbase.services.file_names import content_disposition
 from workerbase.services.file_types import Claim

@@ -12,7 +12,7 @@ from workerbase.api.file_urls import FileUrls
 from workerbase.api.schemas import Metadata, RecordOut, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
-from workerbase.repositories.messages import MessageRecord
+from workerbase.records import MessageRecord
 from workerbase.services.messages import MessageService, NewMessage
 
 router = APIRouter(tags=["messages"])

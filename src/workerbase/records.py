@@ -1,0 +1,104 @@
+"""The records services work with: what a row holds (a user, a chat, a message...), as plain values.
+
+Repositories read and write them (`repositories/rows.py` decodes rows into them), services return them
+and routes turn them into responses, so they live below all three. Timestamps are the stored ISO-8601
+UTC strings (`clock.iso`), which the API returns as they are.
+
+No `from __future__ import annotations` here: `RecordRows` reads the fields' types at import, and
+annotations left as strings would have to be evaluated (`typing.get_type_hints`, ~10x the time).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: str
+    email: str
+    name: str | None
+    role: str  # `guest` for guest accounts (their `role` column says `user`; see repositories/accounts)
+    password_hash: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: str
+    user_id: str
+    name: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: str
+    expires_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPrincipal:
+    """Who a live API key acts for: its owner, with the owner's role, and the key's scopes."""
+
+    user_id: str
+    role: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRecord:
+    id: str
+    user_id: str
+    title: str
+    visibility: str
+    metadata: dict[str, Any]
+    archived: bool
+    pinned: bool
+    created_at: str
+    updated_at: str
+    last_activity_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    id: str
+    chat_id: str
+    user_id: str  # the chat's owner
+    seq: int
+    role: str
+    parts: list[dict[str, Any]]
+    metadata: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    id: str
+    version: int
+    kind: str
+    title: str
+    content: str | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRecord:
+    id: str
+    document_id: str
+    document_version: int
+    original_text: str
+    suggested_text: str
+    description: str | None
+    resolved: bool
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: str
+    user_id: str
+    object_key: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: str
