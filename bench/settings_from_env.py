@@ -6,7 +6,9 @@ Two environments, read through `getattr(env, name, None)` as the Workers platfor
 `deployed` holds what `wrangler.toml` [vars] and the secrets set (the rest take their defaults);
 `every variable` sets all of them. Best of several rounds, microseconds per call.
 Usage: uv run python bench/settings_from_env.py [rounds=30]
-(also runs on commits before `settings_for_env` existed: it then reports the parse only).
+(also runs on commits before `settings_for_env` existed: it then reports the parse only). Inside Pyodide,
+through the Workers SDK's `env` wrapper, a new one per request as in production:
+node bench/settings_from_env_pyodide.mjs [rounds=30]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import timeit
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 from workerbase import config
 from workerbase.config import Settings
@@ -54,23 +57,37 @@ def microseconds_per_call(call: Callable[[], object], rounds: int, number: int =
     return min(timeit.repeat(call, number=number, repeat=rounds)) / number * 1e6
 
 
-def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    settings_for_env = getattr(config, "settings_for_env", None)
+def report(env_for_request: Callable[[dict[str, str]], Callable[[], Any]], rounds: int) -> None:
+    """`env_for_request(variables)` gives a function that returns the `env` of one request."""
     print(f"{'environment':<16}{'parse (us/call)':>18}{'cached (us/call)':>19}")
     for label, variables in (("deployed", DEPLOYED), ("every variable", EVERY_VARIABLE)):
-        env = SimpleNamespace(**variables)
-
-        def lookup(name: str, env: SimpleNamespace = env) -> str | None:
-            return getattr(env, name, None)
-
-        parse = microseconds_per_call(lambda: Settings.from_env(lookup), rounds)
-        cached = "n/a"
-        if settings_for_env is not None:
-            assert settings_for_env(lookup) == Settings.from_env(lookup)
-            cached = f"{microseconds_per_call(lambda: settings_for_env(lookup), rounds):.1f}"
+        parse, cached = measure(env_for_request(variables), rounds)
         print(f"{label:<16}{parse:>18.1f}{cached:>19}")
 
 
+def measure(new_env: Callable[[], Any], rounds: int) -> tuple[float, str]:
+    settings_for_env = getattr(config, "settings_for_env", None)
+
+    def parse() -> Settings:
+        env = new_env()
+        return Settings.from_env(lambda name: getattr(env, name, None))
+
+    if settings_for_env is None:
+        return microseconds_per_call(parse, rounds), "n/a"
+
+    def cached() -> Settings:
+        env = new_env()  # as bindings/workers/platform.py reads each request's env
+        settings: Settings = settings_for_env(lambda name: getattr(env, name, None))
+        return settings
+
+    assert cached() == parse()
+    return microseconds_per_call(parse, rounds), f"{microseconds_per_call(cached, rounds):.1f}"
+
+
+def cpython_env(variables: dict[str, str]) -> Callable[[], Any]:
+    env = SimpleNamespace(**variables)
+    return lambda: env
+
+
 if __name__ == "__main__":
-    main()
+    report(cpython_env, int(sys.argv[1]) if len(sys.argv) > 1 else 30)

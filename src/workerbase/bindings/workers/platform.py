@@ -10,7 +10,7 @@ from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.d1 import WorkersDatabase
 from workerbase.bindings.workers.kv import WorkersKeyValue
 from workerbase.bindings.workers.r2 import WorkersObjectStore
-from workerbase.config import Settings
+from workerbase.config import settings_for_env
 from workerbase.platform import Platform
 
 
@@ -21,7 +21,7 @@ def platform_from_scope(scope: MutableMapping[str, Any]) -> Platform:
 def platform_from_env(env: Any) -> Platform:
     """Also for handlers without a request (`scheduled`)."""
     return Platform(
-        settings=Settings.from_env(lambda name: getattr(env, name, None)),
+        settings=settings_for_env(lambda name: getattr(env, name, None)),
         db=WorkersDatabase(env.DB),
         cache=WorkersKeyValue(env.CACHE),
         files=WorkersObjectStore(env.FILES),
