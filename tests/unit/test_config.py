@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from workerbase.config import DEFAULT_MAX_REQUEST_BODY_BYTES, AuthSettings, Settings
+from workerbase.config import (
+    DEFAULT_MAX_REQUEST_BODY_BYTES,
+    VARIABLES,
+    AuthSettings,
+    ModelSettings,
+    Settings,
+    settings_for_env,
+)
 from workerbase.errors import ConfigurationError
 from workerbase.local import local_environment, main, read_dev_vars
 
@@ -77,6 +85,12 @@ def test_values_are_normalised() -> None:
         ({**REQUIRED, "FILE_TYPE_MISMATCH": "ignore"}, "FILE_TYPE_MISMATCH must be one of"),
         ({**REQUIRED, "STORAGE_QUOTA_BYTES": "-1"}, "STORAGE_QUOTA_BYTES must be between"),
         ({**REQUIRED, "FILE_LINK_TTL_SECONDS": "604801"}, "FILE_LINK_TTL_SECONDS must be between"),
+        ({**REQUIRED, "GUEST_ACCOUNTS": "yes"}, "GUEST_ACCOUNTS must be one of: on, off \\(got 'yes'\\)"),
+        ({**REQUIRED, "MODEL_PROVIDER": "anthropic"}, "MODEL_PROVIDER must be one of: openai, workers-ai"),
+        ({**REQUIRED, "MODEL_BASE_URL": "ftp://models"}, "MODEL_BASE_URL must be an http\\(s\\) URL"),
+        ({**REQUIRED, "MODEL_TIMEOUT_SECONDS": "0"}, "MODEL_TIMEOUT_SECONDS must be between 1 and 600"),
+        ({**REQUIRED, "DAILY_MESSAGE_LIMITS": "guest:20"}, "DAILY_MESSAGE_LIMITS must look like guest=20"),
+        ({**REQUIRED, "DAILY_MESSAGE_LIMITS": "user=-1"}, "DAILY_MESSAGE_LIMITS must look like guest=20"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -136,3 +150,94 @@ def test_file_settings_and_the_upload_body_limit() -> None:
     assert settings.body_limit("POST", "/v1/files") == 5_000_000 + 64 * 1024
     assert settings.body_limit("POST", "/v1/files/") == 5_000_000 + 64 * 1024
     assert settings.body_limit("POST", "/v1/chats") == settings.max_request_body_bytes
+
+
+def test_a_variable_that_is_not_text_is_refused() -> None:
+    env: dict[str, object] = {**REQUIRED, "MAX_FILE_BYTES": 5}
+    with pytest.raises(ConfigurationError, match="MAX_FILE_BYTES must be a string, got int"):
+        Settings.from_env(env.get)  # type: ignore[arg-type]
+
+
+def test_model_settings() -> None:
+    models = Settings.from_env(
+        {
+            **REQUIRED,
+            "MODEL_PROVIDER": "Workers-AI",
+            "MODEL_API_KEY": "sk-x",
+            "MODEL_TIMEOUT_SECONDS": "90",
+            "DAILY_MESSAGE_LIMITS": " guest = 5 , , user=0",
+        }.get
+    ).models
+    assert models == ModelSettings(
+        provider="workers-ai",
+        base_url="https://api.openai.com/v1",
+        api_key="sk-x",
+        allowed=("@cf/meta/llama-3.1-8b-instruct",),
+        timeout_seconds=90,
+        daily_messages=(("guest", 5), ("user", 0)),
+    )
+    assert (models.daily_limit("guest"), models.daily_limit("admin")) == (5, None)
+    listed = Settings.from_env(
+        {**REQUIRED, "MODELS": " gpt-4o , o3-mini ", "MODEL_BASE_URL": "http://x/v1"}.get
+    )
+    assert (listed.models.allowed, listed.models.base_url) == (("gpt-4o", "o3-mini"), "http://x/v1")
+    assert ModelSettings().allowed == ("gpt-4o-mini",)
+
+
+def test_a_list_that_lists_nothing_is_unset() -> None:
+    settings = Settings.from_env(
+        {
+            **REQUIRED,
+            "FILE_TYPES": " , ",
+            "MODELS": ",",
+            "DAILY_MESSAGE_LIMITS": " ,, ",
+            "GUEST_ACCOUNTS": "ON",
+        }.get
+    )
+    defaults = Settings.from_env(REQUIRED.get)
+    assert settings.files == defaults.files
+    assert settings.models == defaults.models
+    assert settings.auth.guest_accounts is True
+
+
+def test_settings_for_env_parses_each_distinct_env_once() -> None:
+    reads: list[str] = []
+    env = {**REQUIRED, "LOG_LEVEL": "warning"}
+
+    def lookup(name: str) -> str | None:
+        reads.append(name)
+        return env.get(name)
+
+    first = settings_for_env(lookup)
+    assert first == Settings.from_env(env.get)
+    assert settings_for_env(lookup) is first
+    assert reads == [*VARIABLES, *VARIABLES]  # each variable read once per call: a change is always seen
+    env["LOG_LEVEL"] = "error"
+    changed = settings_for_env(lookup)
+    assert (changed.log_level, first.log_level) == ("error", "warning")
+    assert settings_for_env(lookup) is changed
+
+
+def test_settings_for_env_keeps_no_malformed_env() -> None:
+    good = settings_for_env({**REQUIRED, "LOG_LEVEL": "debug"}.get)
+    bad = {**REQUIRED, "LOG_LEVEL": "loud"}
+    for _ in range(2):
+        with pytest.raises(ConfigurationError, match="LOG_LEVEL must be one of"):
+            settings_for_env(bad.get)
+    assert settings_for_env({**REQUIRED, "LOG_LEVEL": "debug"}.get) is good
+
+
+def test_every_variable_read_is_documented() -> None:
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("| binding |", 1)[0]
+    in_readme = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])
+    }
+    example = (root / ".dev.vars.example").read_text(encoding="utf-8")
+    in_example = set(re.findall(r"^#? ?([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert in_readme == set(VARIABLES)
+    assert in_example == set(VARIABLES)

@@ -6,11 +6,13 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from workerbase.services.file_types import EXTENSIONS
+from workerbase.media_types import EXTENSIONS
 
 MAX_NAME_CHARS = 200
 _PATH_SEPARATORS = re.compile(r"[/\\]")
-_DEFAULT_EXTENSION = {content_type: extension for extension, content_type in reversed(EXTENSIONS.items())}
+_DEFAULT_EXTENSION: dict[str, str] = {
+    content_type: extension for extension, content_type in reversed(EXTENSIONS.items())
+}
 
 
 def sanitise_filename(name: str | None, content_type: str) -> str:

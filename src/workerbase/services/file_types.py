@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from workerbase.errors import WorkerbaseError
+from workerbase.media_types import EXTENSIONS
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -23,20 +24,6 @@ _SIGNATURES = (
 )
 # Text the client may call plain, Markdown or CSV: the bytes cannot tell these apart.
 PROSE_TYPES = ("text/plain", "text/markdown", "text/csv")
-EXTENSIONS = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "pdf": "application/pdf",
-    "txt": "text/plain",
-    "text": "text/plain",
-    "md": "text/markdown",
-    "markdown": "text/markdown",
-    "csv": "text/csv",
-    "json": "application/json",
-}
 # Names clients use for the same types.
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "text/x-markdown": "text/markdown"}
 # Claims that say nothing about the type.

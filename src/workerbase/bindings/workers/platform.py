@@ -12,7 +12,7 @@ from workerbase.bindings.workers.d1 import WorkersDatabase
 from workerbase.bindings.workers.http import WorkersHttpClient
 from workerbase.bindings.workers.kv import WorkersKeyValue
 from workerbase.bindings.workers.r2 import WorkersObjectStore
-from workerbase.config import Settings
+from workerbase.config import settings_for_env
 from workerbase.platform import Platform
 
 
@@ -22,7 +22,7 @@ def platform_from_scope(scope: MutableMapping[str, Any]) -> Platform:
 
 def platform_from_env(env: Any) -> Platform:
     """Also for handlers without a request (`scheduled`) and for Durable Objects."""
-    settings = Settings.from_env(lambda name: getattr(env, name, None))
+    settings = settings_for_env(lambda name: getattr(env, name, None))
     models = settings.models
     return Platform(
         settings=settings,
