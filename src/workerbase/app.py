@@ -20,6 +20,7 @@ from workerbase.api.routes import (
     documents,
     files,
     health,
+    knowledge_bases,
     live,
     me,
     messages,
@@ -50,5 +51,6 @@ def create_app(platform_factory: PlatformFactory) -> FastAPI:
     app.include_router(search.router, prefix=API_PREFIX)
     app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(files.router, prefix=API_PREFIX)
+    app.include_router(knowledge_bases.router, prefix=API_PREFIX)
     app.include_router(live.router, prefix=API_PREFIX)
     return app

@@ -23,6 +23,7 @@ from workerbase.services.auth import AuthService
 from workerbase.services.chats import ChatService
 from workerbase.services.documents import DocumentService
 from workerbase.services.files import FileService
+from workerbase.services.knowledge_bases import KnowledgeBaseService
 from workerbase.services.live_chat import LiveChatService, store_reply
 from workerbase.services.live_events import LiveEvents
 from workerbase.services.maintenance import Maintenance
@@ -77,6 +78,10 @@ class Services:
     def files(self) -> FileService:
         p = self.platform
         return FileService(p.db, p.files, p.crypto, p.settings, self.now)
+
+    @cached_property
+    def knowledge_bases(self) -> KnowledgeBaseService:
+        return KnowledgeBaseService(self.platform.db, self.now)
 
     @cached_property
     def live_chat(self) -> LiveChatService:

@@ -102,3 +102,13 @@ class FileRecord:
     size: int
     sha256: str
     created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBaseRecord:
+    id: str
+    user_id: str
+    name: str
+    description: str  # '' when none was given
+    created_at: str
+    updated_at: str

@@ -1,5 +1,6 @@
-"""User B walks every conversations endpoint against user A's data: B can neither read, change nor
-detect it (always the same 404 as for an id that does not exist), and A's data is intact afterwards."""
+"""User B walks every conversations and knowledge-base endpoint against user A's data: B can neither read,
+change nor detect it (always the same 404 as for an id that does not exist), and A's data is intact
+afterwards."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ async def test_b_can_neither_read_nor_change_nor_detect_a(api: httpx.AsyncClient
             headers=a,
         )
     ).json()
+    kb = (await api.post("/v1/knowledge-bases", json={"name": "A's knowledge"}, headers=a)).json()
 
-    missing_chat, missing_doc = str(uuid.uuid4()), str(uuid.uuid4())
+    missing_chat, missing_doc, missing_kb = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     probes = [
         ("GET", "/v1/chats/{chat}", None),
         ("PATCH", "/v1/chats/{chat}", {"title": "B was here"}),
@@ -49,11 +51,14 @@ async def test_b_can_neither_read_nor_change_nor_detect_a(api: httpx.AsyncClient
         ("POST", "/v1/documents/{doc}/suggestions", {"original_text": "x", "suggested_text": "z"}),
         ("GET", "/v1/documents/{doc}/suggestions", None),
         ("POST", "/v1/documents/{doc}/suggestions/{suggestion}/resolve", None),
+        ("GET", "/v1/knowledge-bases/{kb}", None),
+        ("PATCH", "/v1/knowledge-bases/{kb}", {"name": "B was here"}),
+        ("DELETE", "/v1/knowledge-bases/{kb}", None),
     ]
     for method, template, body in probes:
         responses = []
-        for chat_id, doc_id in ((chat, doc["id"]), (missing_chat, missing_doc)):
-            path = template.format(chat=chat_id, doc=doc_id, suggestion=suggestion["id"])
+        for chat_id, doc_id, kb_id in ((chat, doc["id"], kb["id"]), (missing_chat, missing_doc, missing_kb)):
+            path = template.format(chat=chat_id, doc=doc_id, suggestion=suggestion["id"], kb=kb_id)
             response = await api.request(method, path, json=body, headers=b)
             responses.append((response.status_code, response.json().get("code")))
         assert responses[0] == responses[1], (method, template, responses)
@@ -61,6 +66,7 @@ async def test_b_can_neither_read_nor_change_nor_detect_a(api: httpx.AsyncClient
 
     # B's own views show nothing of A's.
     assert (await api.get("/v1/chats", headers=b)).json()["items"] == []
+    assert (await api.get("/v1/knowledge-bases", headers=b)).json()["items"] == []
     assert (await api.get("/v1/search/messages", params={"q": "secret"}, headers=b)).json()["items"] == []
     assert (await api.delete("/v1/chats", headers=b)).status_code == 204
     # A's data is intact.
@@ -71,6 +77,7 @@ async def test_b_can_neither_read_nor_change_nor_detect_a(api: httpx.AsyncClient
     assert (await api.get(f"/v1/documents/{doc['id']}", headers=a)).json()["version"] == 1
     suggestions = (await api.get(f"/v1/documents/{doc['id']}/suggestions", headers=a)).json()["items"]
     assert [s["resolved"] for s in suggestions] == [False]
+    assert (await api.get(f"/v1/knowledge-bases/{kb['id']}", headers=a)).json() == kb
     assert [
         h["message_id"]
         for h in (await api.get("/v1/search/messages", params={"q": "secret"}, headers=a)).json()["items"]

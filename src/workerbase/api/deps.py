@@ -21,6 +21,7 @@ from workerbase.services.auth import AuthService
 from workerbase.services.chats import ChatService
 from workerbase.services.documents import DocumentService
 from workerbase.services.files import FileService
+from workerbase.services.knowledge_bases import KnowledgeBaseService
 from workerbase.services.live_chat import LiveChatService
 from workerbase.services.live_events import LiveEvents
 from workerbase.services.messages import MessageService
@@ -73,6 +74,7 @@ VoteServiceDep = Annotated[VoteService, Depends(_service("votes"))]
 SearchServiceDep = Annotated[SearchService, Depends(_service("search"))]
 DocumentServiceDep = Annotated[DocumentService, Depends(_service("documents"))]
 FileServiceDep = Annotated[FileService, Depends(_service("files"))]
+KnowledgeBaseServiceDep = Annotated[KnowledgeBaseService, Depends(_service("knowledge_bases"))]
 LiveChatDep = Annotated[LiveChatService, Depends(_service("live_chat"))]
 LiveEventsDep = Annotated[LiveEvents, Depends(_service("live_events"))]
 TicketSignerDep = Annotated[TicketSigner, Depends(_service("tickets"))]
