@@ -7,6 +7,9 @@ that happens per request in `RequestContextMiddleware`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 
 from workerbase.api.middleware import RequestContextMiddleware
@@ -27,17 +30,20 @@ from workerbase.api.routes import (
     search,
     votes,
 )
+from workerbase.clock import utc_now
 from workerbase.logs import configure_logging
 from workerbase.platform import PlatformFactory
 
 
-def create_app(platform_factory: PlatformFactory) -> FastAPI:
+def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    """`clock` is read once per request (`api/deps.get_services`); tests replace `app.state.clock`."""
     configure_logging()
     app = FastAPI(
         title="workerbase",
         version="0.1.0",
         summary="Backend for AI chat applications on Cloudflare Workers (D1, KV, R2).",
     )
+    app.state.clock = clock
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, platform_factory=platform_factory)
     app.include_router(health.router)

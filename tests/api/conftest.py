@@ -12,7 +12,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from workerbase.api.deps import get_now
 from workerbase.app import create_app
 from workerbase.config import AuthSettings, Settings
 from workerbase.local import PROJECT_ROOT, open_local_runtime
@@ -97,10 +96,7 @@ def clock() -> Clock:
 async def api(app: FastAPI, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app whose notion of "now" is the test's clock."""
 
-    async def test_time() -> datetime:
-        return clock.now
-
-    app.dependency_overrides[get_now] = test_time
+    app.state.clock = lambda: clock.now
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
         yield client
 

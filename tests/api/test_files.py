@@ -14,7 +14,6 @@ import pytest
 from fastapi import FastAPI
 
 from tests.api.conftest import BASE_URL, Clock, CountingDatabase, bearer, signup, with_platform
-from workerbase.api.deps import get_now
 from workerbase.bootstrap import run_maintenance
 from workerbase.config import FileSettings, Settings
 from workerbase.errors import BindingUnavailable
@@ -409,10 +408,7 @@ async def faulty_client(platform: Platform, clock: Clock) -> AsyncIterator[Any]:
     def make(**bindings: Any) -> httpx.AsyncClient:
         app: FastAPI = with_platform(platform, **bindings)
 
-        async def test_time() -> Any:
-            return clock.now
-
-        app.dependency_overrides[get_now] = test_time
+        app.state.clock = lambda: clock.now
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url=BASE_URL
         )

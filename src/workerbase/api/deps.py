@@ -12,7 +12,6 @@ from fastapi import Depends, Query, Request
 
 from workerbase.api.file_urls import FileUrls
 from workerbase.bootstrap import Services
-from workerbase.clock import utc_now
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from workerbase.platform import Platform
@@ -32,28 +31,30 @@ from workerbase.services.votes import VoteService
 from workerbase.services.ws_tickets import TicketSigner
 
 
-async def get_platform(request: Request) -> Platform:
-    platform: Platform = request.scope["state"]["platform"]  # set by RequestContextMiddleware
-    return platform
+async def get_services(request: Request) -> Services:
+    """The composition root's services for this request (each built on first use), at one reading of the
+    app's clock (`create_app`'s; tests set their own). No sub-dependencies: FastAPI analyses a route's
+    dependency tree at import, once per route, so a flat tree is a faster cold start too."""
+    platform: Platform = request.scope["state"]["platform"]  # set by the middleware
+    return Services(platform, request.app.state.clock())
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_platform(services: ServicesDep) -> Platform:
+    return services.platform
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-async def get_now() -> datetime:
+async def get_now(services: ServicesDep) -> datetime:
     """The request's time: one reading per request, shared by everything that handles it."""
-    return utc_now()
+    return services.now
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
-
-
-async def get_services(platform: PlatformDep, now: NowDep) -> Services:
-    """The composition root's services for this request (each built on first use)."""
-    return Services(platform, now)
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def _service(name: str) -> Callable[[Services], Awaitable[Any]]:
