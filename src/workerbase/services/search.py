@@ -7,13 +7,23 @@ import re
 from dataclasses import dataclass
 
 from workerbase.errors import InvalidArgument
-from workerbase.pagination import decode_cursor, encode_cursor
+from workerbase.pagination import InvalidCursor, decode_cursor, encode_cursor
 from workerbase.ports import Database, run
 from workerbase.repositories import search
 from workerbase.repositories.search import HIGHLIGHT_END, HIGHLIGHT_START
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPosition:
+    """Where a walk stopped: the block of the last hit (its newest and oldest message rowid), the hit."""
+
+    block_newest: int
+    block_oldest: int
+    score: float
+    message_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +51,23 @@ def snippet_html(snippet: str) -> str:
 
 
 class SearchService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, block_size: int = search.BLOCK_SIZE) -> None:
         self._db = db
+        self._block_size = block_size  # tests rank in small blocks to see several
 
     async def messages(
         self, user_id: str, text: str, cursor: str | None, limit: int
     ) -> tuple[list[SearchHit], str | None]:
-        after = None
-        if cursor:
-            score, message_id = decode_cursor(cursor, 2)
-            try:
-                after = (float(score), message_id)
-            except ValueError:
-                raise InvalidArgument("invalid cursor") from None
-        query = search.search_messages(fts_phrases(text), user_id, after, limit + 1)
+        """Best match first within blocks of the newest matches (`repositories.search` says why)."""
+        position = _position_after(cursor) if cursor else None
+        query = search.search_messages(
+            fts_phrases(text),
+            user_id,
+            (position.score, position.message_id) if position else None,
+            limit + 1,
+            (position.block_newest, position.block_oldest) if position else None,
+            self._block_size,
+        )
         rows = (await run(self._db, query)).rows
         hits = [
             SearchHit(
@@ -69,5 +82,14 @@ class SearchService:
         ]
         if len(hits) <= limit:
             return hits, None
-        last = hits[limit - 1]
-        return hits[:limit], encode_cursor(repr(last.score), last.message_id)
+        last = rows[limit - 1]
+        block = (int(last["block_newest"] or 0), int(last["block_oldest"] or 0))
+        return hits[:limit], encode_cursor(*map(str, block), repr(hits[limit - 1].score), str(last["id"]))
+
+
+def _position_after(cursor: str) -> SearchPosition:
+    newest, oldest, score, message_id = decode_cursor(cursor, 4)
+    try:
+        return SearchPosition(int(newest), int(oldest), float(score), message_id)
+    except ValueError:
+        raise InvalidCursor("malformed cursor") from None
