@@ -9,7 +9,8 @@ user's messages, on page 1, 10 and 50 (20 hits a page), and the SQL this replace
 match) on pages 1 and 10. Prints p50/p95 in milliseconds.
 
 Usage: uv run python bench/search_at_scale.py [messages=100000] [other=messages] [requests=40]
-       e.g. `... 1000000` for a million messages each (~15 minutes to build the first time, 2 cores).
+       [block=BLOCK_SIZE]; e.g. `... 1000000` for a million messages each (~25 minutes to build the
+       first time on 2 busy cores).
 """
 
 from __future__ import annotations
@@ -167,9 +168,8 @@ async def timed(call: Callable[[], Awaitable[object]], requests: int) -> Latency
     return statistics.median(walls), walls[max(0, math.ceil(len(walls) * 0.95) - 1)], statistics.median(cpus)
 
 
-async def after(db: SqliteDatabase, text: str, page: int, requests: int) -> Latency | None:
+async def after(service: SearchService, text: str, page: int, requests: int) -> Latency | None:
     """The search service on `page`, reached by following cursors; None if the results end before."""
-    service = SearchService(db)
     cursor = None
     for _ in range(page - 1):
         _, cursor = await service.messages(CALLER, text, cursor, PAGE)
@@ -192,7 +192,7 @@ async def before(db: SqliteDatabase, text: str, page: int, requests: int) -> Lat
     return await timed(lambda: db.query(OLD_SEARCH, params), requests)
 
 
-async def main(messages: int, other: int, requests: int) -> None:
+async def main(messages: int, other: int, requests: int, block_size: int) -> None:
     path = database_path(messages, other)
     if path.exists():
         print(f"using the cached database {path}")
@@ -200,10 +200,11 @@ async def main(messages: int, other: int, requests: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         build(path, (messages, other))
     db = SqliteDatabase(path)
+    service = SearchService(db, block_size)
     before_requests = max(3, requests // 8)
     try:
         print(f"\ncaller: {messages:,} messages, other user: {other:,}")
-        print(f"{PAGE} hits a page, blocks of {BLOCK_SIZE} matches")
+        print(f"{PAGE} hits a page, blocks of {block_size} matches")
         print(f"ms: wall p50, wall p95, CPU p50 ({requests} requests after, {before_requests} before)\n")
         print(f"  {'query':<16}{'matches':>9}  {'page':>4}  {'before':^23}  {'after':^23}")
         for text in QUERIES:
@@ -212,7 +213,7 @@ async def main(messages: int, other: int, requests: int) -> None:
             )
             matches = int(counted.rows[0]["n"] or 0)
             for page in PAGES:
-                new = await after(db, text, page, requests)
+                new = await after(service, text, page, requests)
                 old = await before(db, text, page, before_requests) if page <= 10 else None
                 print(f"  {text:<16}{matches:>9,}  {page:>4}  {show(old):>23}  {show(new):>23}")
     finally:
@@ -226,5 +227,5 @@ def show(latency: Latency | None) -> str:
 if __name__ == "__main__":
     arguments = [int(value) for value in sys.argv[1:]]
     count = arguments[0] if arguments else 100_000
-    other_count = arguments[1] if len(arguments) > 1 else count
-    asyncio.run(main(count, other_count, arguments[2] if len(arguments) > 2 else 40))
+    other_count, requests, block_size = arguments[1:] + [count, 40, BLOCK_SIZE][len(arguments[1:]) :]
+    asyncio.run(main(count, other_count, requests, block_size))

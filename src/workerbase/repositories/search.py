@@ -1,18 +1,23 @@
 """SQL for full-text search over the caller's messages (SQLite FTS5, which D1 supports).
 
-Why not FTS5's own ranking: `bm25()` first counts, once per query, every row of the whole index that
-holds each query word and the owner token (its IDF), so a search costs what the caller's history and
-everyone's use of the words cost (723 ms for a common two-word query at 1M messages), however few rows
-it returns. Ranking needs a bound instead, so matches are ranked in blocks:
+Ranking every match does not scale: `bm25()` counts, once per query, every row of the whole index that
+holds each query word or the owner token (its IDF), and sorting by it reads every match, so a common
+two-word query took ~0.9 s of CPU at 1M messages, and a D1 database runs one query at a time. So
+matches are ranked in blocks:
 
-* FTS5 walks the index newest message first (rowid descending) and SQLite stops after `BLOCK_SIZE`
-  matches: that is a block. Within a block, best match first; blocks follow each other newest first,
-  so every match is reachable and a page costs at most two blocks, whatever the history's size.
-* The score is BM25's shape over one term, computed from the message alone: the number of matched
-  words in it (`highlight()` marks each one), saturating, and normalised by the text's length. Every
+* FTS5 walks the caller's matches newest first (rowid descending) and SQLite stops after `BLOCK_SIZE`
+  of them: a block. Within a block, best match first; blocks follow each other newest first, so every
+  match stays reachable and a page costs one block (two where it crosses into the next), whatever the
+  length of the history.
+* The score has BM25's shape over one term and is computed from the message alone: the number of
+  matched words in it (`highlight()` marks each), saturating, normalised by the text's length. Every
   query word counts alike (no IDF). Lower is better, as with `bm25()`.
 * The cursor pins its block by rowid bounds and the score depends only on the message, so a walk never
-  shows a message twice or skips one, even while messages are added or deleted.
+  shows a message twice or skips one while messages are added (they belong to a newer search) or
+  deleted; an edited message may move.
+* What still grows: the walk intersects the owner token with the words, so a word rare in the caller's
+  messages but common in other users' costs a step wherever their messages interleave with the
+  caller's (bench/search_at_scale.py measures it).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from workerbase.ports import Statement
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 
-# Matches ranked together. A page is at most two blocks, so it must exceed the largest page (101 rows
-# with the look-ahead row). The cost of a page is ~2 x BLOCK_SIZE highlights: see bench/search_at_scale.py.
-BLOCK_SIZE = 500
+# Matches ranked together. A page costs a walk over one block and a highlight() and snippet() of each of
+# its matches, two blocks where the page crosses into the next (bench/search_at_scale.py). At least the
+# largest page (100), so no page crosses two block boundaries.
+BLOCK_SIZE = 300
 
 # Rowids are below 2^53 (D1 binds numbers as doubles), so this bounds a block that has no newest yet.
 _NO_ROWID_BOUND = 9007199254740991

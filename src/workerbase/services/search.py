@@ -18,12 +18,25 @@ MAX_TERMS = 16
 
 @dataclass(frozen=True, slots=True)
 class SearchPosition:
-    """Where a walk stopped: the block of the last hit (its newest and oldest message rowid), the hit."""
+    """Where a walk stopped: the last hit shown, and its block (newest and oldest message rowid)."""
 
     block_newest: int
     block_oldest: int
     score: float
     message_id: str
+
+    def cursor(self) -> str:
+        return encode_cursor(
+            str(self.block_newest), str(self.block_oldest), repr(self.score), self.message_id
+        )
+
+    @classmethod
+    def from_cursor(cls, cursor: str) -> SearchPosition:
+        newest, oldest, score, message_id = decode_cursor(cursor, 4)
+        try:
+            return cls(int(newest), int(oldest), float(score), message_id)
+        except ValueError:
+            raise InvalidCursor("malformed cursor") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +72,7 @@ class SearchService:
         self, user_id: str, text: str, cursor: str | None, limit: int
     ) -> tuple[list[SearchHit], str | None]:
         """Best match first within blocks of the newest matches (`repositories.search` says why)."""
-        position = _position_after(cursor) if cursor else None
+        position = SearchPosition.from_cursor(cursor) if cursor else None
         query = search.search_messages(
             fts_phrases(text),
             user_id,
@@ -82,14 +95,6 @@ class SearchService:
         ]
         if len(hits) <= limit:
             return hits, None
-        last = rows[limit - 1]
-        block = (int(last["block_newest"] or 0), int(last["block_oldest"] or 0))
-        return hits[:limit], encode_cursor(*map(str, block), repr(hits[limit - 1].score), str(last["id"]))
-
-
-def _position_after(cursor: str) -> SearchPosition:
-    newest, oldest, score, message_id = decode_cursor(cursor, 4)
-    try:
-        return SearchPosition(int(newest), int(oldest), float(score), message_id)
-    except ValueError:
-        raise InvalidCursor("malformed cursor") from None
+        last, block = hits[limit - 1], rows[limit - 1]
+        newest, oldest = int(block["block_newest"] or 0), int(block["block_oldest"] or 0)
+        return hits[:limit], SearchPosition(newest, oldest, last.score, last.message_id).cursor()
