@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.api.conftest import CountingDatabase
+from workerbase.pagination import encode_cursor
 
 
 def text(message_id: str, words: str) -> dict[str, Any]:
@@ -105,3 +106,11 @@ async def test_search_pages_and_isolation(
     assert len(seen) == len(set(seen))
     bobs = (await api.get("/v1/search/messages", params={"q": "apple"}, headers=bob)).json()
     assert [hit["message_id"] for hit in bobs["items"]] == ["b1"]
+
+
+async def test_search_refuses_cursors_it_did_not_return(api: httpx.AsyncClient, ada: dict[str, str]) -> None:
+    await new_chat(api, ada, text("m1", "apple"))
+    for cursor in ["garbage!", encode_cursor("-1.5", "m1"), encode_cursor("a", "b", "-1.5", "m1")]:
+        page = await api.get("/v1/search/messages", params={"q": "apple", "cursor": cursor}, headers=ada)
+        assert page.status_code == 400
+        assert page.json()["code"] == "invalid_cursor"

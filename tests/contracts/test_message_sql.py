@@ -1,5 +1,6 @@
 """The messages schema on both databases (local SQLite and D1 in Pyodide): the FTS5 index follows
-inserts, edits and deletes through its triggers, and a conflicting re-post aborts the whole batch."""
+inserts, edits and deletes through its triggers, a conflicting re-post aborts the whole batch, and
+search ranks blocks of the newest matches and walks them with cursors."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from workerbase.errors import ConstraintViolation
 from workerbase.ports import Database, Statement, run
 from workerbase.repositories import messages
 from workerbase.repositories import search as search_sql
+from workerbase.services.search import SearchService
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -102,3 +104,64 @@ async def test_search_sees_only_the_owners_messages(db: Database) -> None:
     by_word = await run(db, search_sql.search_messages(['"u1"'], "u1", None, 10))
     assert [row["id"] for row in by_word.rows] == ["m1"]
     assert (await run(db, search_sql.search_messages(['"0b7e41aa"'], other, None, 10))).rows == []
+
+
+async def walk(db: Database, user_id: str, text: str, limit: int, block_size: int = 3) -> list[list[str]]:
+    """Every page of a search, following the cursors, ranked in blocks of `block_size` matches."""
+    service = SearchService(db, block_size=block_size)
+    pages: list[list[str]] = []
+    cursor = None
+    while True:
+        hits, cursor = await service.messages(user_id, text, cursor, limit)
+        pages.append([hit.message_id for hit in hits])
+        if cursor is None:
+            return pages
+
+
+def apples(message_id: str, count: int) -> Statement:
+    """`count` apples in five words of five letters: the same length, so more apples rank first."""
+    return say(message_id, " ".join(["apple"] * count + ["mango"] * (5 - count)))
+
+
+async def test_search_ranks_blocks_of_the_newest_matches(db: Database) -> None:
+    await setup(db)
+    await db.batch([apples(f"m{n}", n % 3 + 1) for n in range(7)])  # m0 oldest
+    pages = await walk(db, "u1", "apple", limit=2)
+    # Blocks of 3, newest first: {m6, m5, m4}, {m3, m2, m1}, {m0}; best match first within each.
+    assert pages == [["m5", "m4"], ["m6", "m2"], ["m1", "m3"], ["m0"]]
+    # One block as large as the history: best match first over all of it, ties by message id.
+    assert await walk(db, "u1", "apple", limit=10, block_size=101) == [
+        ["m2", "m5", "m1", "m4", "m0", "m3", "m6"]
+    ]
+
+
+async def test_search_walk_neither_repeats_nor_skips_while_messages_change(db: Database) -> None:
+    await setup(db)
+    await db.batch([apples(f"m{n}", n % 3 + 1) for n in range(7)])
+    service = SearchService(db, block_size=3)
+    first, cursor = await service.messages("u1", "apple", None, 2)
+    assert [hit.message_id for hit in first] == ["m5", "m4"]
+    # A new best match arrives (it belongs to a newer search) and an unseen one of an older block goes.
+    await db.batch([apples("m7", 5)])
+    gone = messages.delete_message("m1", "c1", "u1")
+    await db.query(gone.sql, gone.params)
+    seen = [hit.message_id for hit in first]
+    while cursor is not None:
+        hits, cursor = await service.messages("u1", "apple", cursor, 2)
+        seen += [hit.message_id for hit in hits]
+    assert seen == ["m5", "m4", "m6", "m2", "m0", "m3"]
+
+
+async def test_search_blocks_hold_only_the_owners_matches(db: Database) -> None:
+    await setup(db)
+    other = "0b7e-41aa"
+    await db.batch(user_and_chat(other, "c2", NOW))
+    for n in range(6):  # the other user's matches interleave with the caller's
+        their_message = messages.insert_message(
+            f"o{n}", "c2", other, "user", [{"type": "text", "text": "apple apple apple"}], None, NOW
+        )
+        await db.batch([apples(f"m{n}", 1), their_message])
+    pages = await walk(db, "u1", "apple", limit=3)
+    assert pages == [["m3", "m4", "m5"], ["m0", "m1", "m2"]]
+    theirs = [hit for page in await walk(db, other, "apple", limit=4) for hit in page]
+    assert sorted(theirs) == [f"o{n}" for n in range(6)]

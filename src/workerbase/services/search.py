@@ -7,13 +7,36 @@ import re
 from dataclasses import dataclass
 
 from workerbase.errors import InvalidArgument
-from workerbase.pagination import decode_cursor, encode_cursor
+from workerbase.pagination import InvalidCursor, decode_cursor, encode_cursor
 from workerbase.ports import Database, run
 from workerbase.repositories import search
 from workerbase.repositories.search import HIGHLIGHT_END, HIGHLIGHT_START
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPosition:
+    """Where a walk stopped: the last hit shown, and its block (newest and oldest message rowid)."""
+
+    block_newest: int
+    block_oldest: int
+    score: float
+    message_id: str
+
+    def cursor(self) -> str:
+        return encode_cursor(
+            str(self.block_newest), str(self.block_oldest), repr(self.score), self.message_id
+        )
+
+    @classmethod
+    def from_cursor(cls, cursor: str) -> SearchPosition:
+        newest, oldest, score, message_id = decode_cursor(cursor, 4)
+        try:
+            return cls(int(newest), int(oldest), float(score), message_id)
+        except ValueError:
+            raise InvalidCursor("malformed cursor") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +64,23 @@ def snippet_html(snippet: str) -> str:
 
 
 class SearchService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, block_size: int = search.BLOCK_SIZE) -> None:
         self._db = db
+        self._block_size = block_size  # tests rank in small blocks to see several
 
     async def messages(
         self, user_id: str, text: str, cursor: str | None, limit: int
     ) -> tuple[list[SearchHit], str | None]:
-        after = None
-        if cursor:
-            score, message_id = decode_cursor(cursor, 2)
-            try:
-                after = (float(score), message_id)
-            except ValueError:
-                raise InvalidArgument("invalid cursor") from None
-        query = search.search_messages(fts_phrases(text), user_id, after, limit + 1)
+        """Best match first within blocks of the newest matches (`repositories.search` says why)."""
+        position = SearchPosition.from_cursor(cursor) if cursor else None
+        query = search.search_messages(
+            fts_phrases(text),
+            user_id,
+            (position.score, position.message_id) if position else None,
+            limit + 1,
+            (position.block_newest, position.block_oldest) if position else None,
+            self._block_size,
+        )
         rows = (await run(self._db, query)).rows
         hits = [
             SearchHit(
@@ -69,5 +95,6 @@ class SearchService:
         ]
         if len(hits) <= limit:
             return hits, None
-        last = hits[limit - 1]
-        return hits[:limit], encode_cursor(repr(last.score), last.message_id)
+        last, block = hits[limit - 1], rows[limit - 1]
+        newest, oldest = int(block["block_newest"] or 0), int(block["block_oldest"] or 0)
+        return hits[:limit], SearchPosition(newest, oldest, last.score, last.message_id).cursor()

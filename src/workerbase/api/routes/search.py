@@ -18,7 +18,7 @@ class SearchHitOut(BaseModel):
     role: str
     created_at: str
     snippet_html: str = Field(description="HTML-escaped text around the match, terms in <mark>.")
-    score: float = Field(description="bm25: lower is a better match.")
+    score: float = Field(description="Lower is a better match (ranked within blocks of the newest matches).")
 
 
 class SearchPage(BaseModel):
