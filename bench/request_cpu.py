@@ -217,13 +217,20 @@ class Discard(io.TextIOBase):
 Request_ = Callable[[], Awaitable[tuple[int, bytes]]]
 
 
-async def per_request_ms(request: Request_, count: int) -> float:
-    # Process CPU time, not wall time: CPU is what Workers bill, and other processes on a shared
-    # machine then cost us cache misses but not their own run time.
-    started = time.process_time()
+async def one_round(requests_by_app: dict[str, Request_], count: int, first: int) -> dict[str, float]:
+    """Milliseconds of CPU per request of each app, over `count` requests each, taken in turns (one
+    request of each app, then again), so whatever else the machine does weighs on all of them alike.
+    Process CPU time, not wall time: CPU is what Workers bill, and other processes on a shared machine
+    then cost us cache misses but not their own run time."""
+    names = list(requests_by_app)
+    order = names[first % len(names) :] + names[: first % len(names)]
+    spent = dict.fromkeys(names, 0.0)
     for _ in range(count):
-        await request()
-    return (time.process_time() - started) * 1000 / count
+        for name in order:
+            started = time.process_time()
+            await requests_by_app[name]()
+            spent[name] += time.process_time() - started
+    return {name: seconds * 1000 / count for name, seconds in spent.items()}
 
 
 async def main(rounds: int, requests: int, profile_lines: int) -> None:
@@ -251,13 +258,10 @@ async def main(rounds: int, requests: int, profile_lines: int) -> None:
         assert bodies["ours"] == bodies["floor"] == bodies["floor+jwt"], "the apps return different bytes"
 
         samples: dict[str, list[float]] = {name: [] for name in apps}
-        names = list(apps)
-        for name in names:  # warm up
-            await per_request_ms(requests_by_app[name], requests // 4 or 1)
+        await one_round(requests_by_app, requests, 0)  # warm up
         for round_number in range(rounds):
-            order = names[round_number % len(names) :] + names[: round_number % len(names)]
-            for name in order:
-                samples[name].append(await per_request_ms(requests_by_app[name], requests))
+            for name, value in (await one_round(requests_by_app, requests, round_number)).items():
+                samples[name].append(value)
 
         profiler = cProfile.Profile()
         if profile_lines:
