@@ -27,7 +27,6 @@ MIN_SECRET_BYTES = 32
 # copy handed to R2) next to Pyodide and FastAPI themselves, in 128 MB: files are capped at 16 MiB.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_FILE_BYTES_CEILING = 16 * 1024 * 1024
-UPLOAD_ROUTE = ("POST", "/v1/files")
 # The types file uploads can be (the bytes decide, see services/file_types.py) and the default allowed set.
 FILE_TYPES = (
     "image/jpeg",
@@ -70,6 +69,11 @@ class FileSettings:
     # Lifetime of the links in file and message bodies (explicit links choose their own, up to 7 days).
     link_ttl_seconds: int = 3600
 
+    @property
+    def max_upload_body_bytes(self) -> int:
+        """The body limit of an upload request: the largest file and its multipart envelope."""
+        return self.max_file_bytes + MULTIPART_OVERHEAD_BYTES
+
 
 MODEL_PROVIDERS = ("openai", "workers-ai")
 DEFAULT_MODELS = {"openai": ("gpt-4o-mini",), "workers-ai": ("@cf/meta/llama-3.1-8b-instruct",)}
@@ -100,13 +104,6 @@ class Settings:
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     files: FileSettings = FileSettings()
     models: ModelSettings = ModelSettings()
-
-    def body_limit(self, method: str, path: str) -> int:
-        """The largest request body a route accepts: uploads follow MAX_FILE_BYTES, the rest
-        MAX_REQUEST_BODY_BYTES."""
-        if (method, path.rstrip("/")) == UPLOAD_ROUTE:
-            return self.files.max_file_bytes + MULTIPART_OVERHEAD_BYTES
-        return self.max_request_body_bytes
 
     @classmethod
     def from_env(cls, lookup: EnvLookup) -> Settings:
