@@ -236,9 +236,11 @@ async def one_round(requests_by_app: dict[str, Request_], count: int, first: int
 async def main(rounds: int, requests: int, profile_lines: int) -> None:
     report = sys.stdout
     # Our request log line goes to stdout at INFO (as deployed): formatted, then discarded here.
-    with contextlib.redirect_stdout(Discard()):
-        state = Path(tempfile.mkdtemp(prefix="workerbase-request-cpu-"))
-        ours, database, user_id, chat_id, token = await build(state)
+    with (
+        tempfile.TemporaryDirectory(prefix="workerbase-request-cpu-") as state,
+        contextlib.redirect_stdout(Discard()),
+    ):
+        ours, database, user_id, chat_id, token = await build(Path(state))
         headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
         apps: dict[str, ASGIApp] = {
             "ours": ours,
