@@ -53,7 +53,6 @@ MIN_SECRET_BYTES = 32
 # copy handed to R2) next to Pyodide and FastAPI themselves, in 128 MB: files are capped at 16 MiB.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_FILE_BYTES_CEILING = 16 * 1024 * 1024
-UPLOAD_ROUTE = ("POST", "/v1/files")
 # The models clients may ask for when MODELS is not set, by provider; the first is the default.
 DEFAULT_MODELS: Mapping[ModelProvider, tuple[str, ...]] = {
     "openai": ("gpt-4o-mini",),
@@ -150,6 +149,11 @@ class FileSettings:
         default=3600, metadata=variable("FILE_LINK_TTL_SECONDS", integer(60, 604_800))
     )
 
+    @property
+    def max_upload_body_bytes(self) -> int:
+        """The body limit of an upload request: the largest file and its multipart envelope."""
+        return self.max_file_bytes + MULTIPART_OVERHEAD_BYTES
+
 
 @dataclass(frozen=True, slots=True)
 class ModelSettings:
@@ -188,13 +192,6 @@ class Settings:
     )
     files: FileSettings = field(default=FileSettings(), metadata=group(FileSettings))
     models: ModelSettings = field(default=ModelSettings(), metadata=group(ModelSettings))
-
-    def body_limit(self, method: str, path: str) -> int:
-        """The largest request body a route accepts: uploads follow MAX_FILE_BYTES, the rest
-        MAX_REQUEST_BODY_BYTES."""
-        if (method, path.rstrip("/")) == UPLOAD_ROUTE:
-            return self.files.max_file_bytes + MULTIPART_OVERHEAD_BYTES
-        return self.max_request_body_bytes
 
     @classmethod
     def from_env(cls, lookup: EnvLookup) -> Settings:

@@ -123,3 +123,13 @@ def test_refresh_tokens_are_random_256_bit_and_stored_only_as_hashes() -> None:
     assert stored == refresh_token_hash(token) != token
     assert len(stored) == 64
     assert new_refresh_token(LocalCrypto())[0] != token
+
+
+def test_the_header_is_checked_by_pyjwt_whatever_finds_the_key() -> None:
+    """`verify` picks the key from a lenient reading of the header; pyjwt's strict reading decides."""
+    header, payload, signature = forge(valid_claims()).split(".")
+    with pytest.raises(InvalidToken, match="Invalid header padding"):  # a lenient decoder skips the "!"
+        tokens().verify(f"{header[:4]}!{header[4:]}.{payload}.{signature}")
+    unsigned_header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": 7}).encode()).decode()
+    with pytest.raises(InvalidToken, match="Key ID header parameter must be a string"):
+        tokens().verify(f"{unsigned_header.rstrip('=')}.{payload}.{signature}")

@@ -56,3 +56,41 @@ async def test_the_query_time_limit_does_not_interrupt_migrations(tmp_path: Path
     assert db.connection.execute(long_work).fetchone() == (100000,)
     await db.query("SELECT 1")
     assert db.connection.execute(long_work).fetchone() == (100000,)
+
+
+async def test_last_row_id_is_sqlites_last_insert_rowid_after_every_kind_of_statement(tmp_path: Path) -> None:
+    # The adapter reads it from `cursor.lastrowid`, which CPython's sqlite3 sets after every execute.
+    db = SqliteDatabase(tmp_path / "d1.sqlite3")
+    await db.query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    await db.query("CREATE TABLE log (id INTEGER PRIMARY KEY)")
+    await db.query("CREATE TRIGGER logged AFTER UPDATE ON t BEGIN INSERT INTO log (id) VALUES (NULL); END")
+    statements = [
+        "INSERT INTO t (v) VALUES ('a')",
+        "INSERT INTO t (v) VALUES ('b'), ('c')",
+        "SELECT * FROM t",
+        "UPDATE t SET v = 'z'",
+        "INSERT INTO t (v) SELECT v FROM t RETURNING id",
+        "DELETE FROM t WHERE id = 1",
+        "INSERT INTO t (id, v) VALUES (2, 'again') ON CONFLICT DO NOTHING",
+    ]
+    for sql in statements:
+        (result,) = await db.batch([Statement(sql)])
+        expected = db.connection.execute("SELECT last_insert_rowid()").fetchone()[0]
+        assert result.meta.last_row_id == expected, sql
+
+
+async def test_numbers_read_back_as_d1_reads_them_in_columns_of_mixed_types(tmp_path: Path) -> None:
+    db = SqliteDatabase(tmp_path / "d1.sqlite3")
+    await db.query("CREATE TABLE t (n, label TEXT)")
+    await db.batch([Statement("INSERT INTO t VALUES (?, ?)", [value, "x"]) for value in (1, "a", None, b"b")])
+    await db.query("INSERT INTO t VALUES (2.5, NULL), (3.0, 'y')")
+    rows = (await db.query("SELECT n, label FROM t ORDER BY rowid")).rows
+    assert [row["n"] for row in rows] == [1, "a", None, b"b", 2.5, 3]
+    assert [type(row["n"]) for row in rows][::5] == [int, int]
+    assert (await db.query("SELECT 7 AS n, 'x' AS s UNION ALL SELECT 'eight', NULL")).rows == [
+        {"n": 7, "s": "x"},
+        {"n": "eight", "s": None},
+    ]
+    with pytest.raises(UnsupportedValue, match="2\\^53"):
+        await db.query("SELECT 'a' AS n UNION ALL SELECT 9007199254740993")
+    assert (await db.query("SELECT 1 AS n WHERE 0")).rows == []

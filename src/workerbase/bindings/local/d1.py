@@ -13,6 +13,7 @@ What we copy from D1 (each pinned by tests/contracts/test_database.py against Mi
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sqlite3
@@ -25,6 +26,7 @@ from workerbase.errors import UnsupportedValue, WorkerbaseError
 from workerbase.ports import QueryMeta, QueryResult, Row, SqlParam, SqlValue, Statement
 
 _NUMBERED_PLACEHOLDER = re.compile(r"\?\d")
+_READ_AS_IS = frozenset({str, bytes, type(None)})
 
 
 class SqliteDatabase:
@@ -76,11 +78,12 @@ class SqliteDatabase:
         changes_before = self._connection.total_changes
         try:
             cursor = self._connection.execute(statement.sql, _bound(statement))
-            names = [column[0] for column in cursor.description or ()]
-            rows: list[Row] = [dict(zip(names, map(readable, values), strict=True)) for values in cursor]
+            rows = _readable_rows([column[0] for column in cursor.description or ()], cursor.fetchall())
             # Like D1, count every row changed, including by cascades and triggers.
             changes = self._connection.total_changes - changes_before
-            last_row_id = self._connection.execute("SELECT last_insert_rowid()").fetchone()[0]
+            # sqlite3 sets `lastrowid` from sqlite3_last_insert_rowid() after every execute (3.11-3.13;
+            # pinned by tests/unit/test_local_d1.py), which is what D1 reports.
+            last_row_id = cursor.lastrowid or 0
         except sqlite3.Error as exc:
             raise translate(exc) from exc
         finally:
@@ -92,13 +95,40 @@ class SqliteDatabase:
         return 1 if time.monotonic() > self._deadline else 0
 
 
+def _readable_rows(names: list[str], records: list[tuple[SqlValue, ...]]) -> list[Row]:
+    """Rows as dicts, with numbers as D1 reads them (see `readable`). Numbers are looked at a column at
+    a time, where `zip(*records)` and `map(type, ...)` run in C: a `readable` call for every value was
+    most of this adapter's cost on a page of messages."""
+    columns = list(zip(*records, strict=True))
+    converted = False
+    for index, column in enumerate(columns):
+        kinds = set(map(type, column))
+        if kinds <= _READ_AS_IS:
+            continue
+        if float not in kinds:  # integers as SQLite returned them: only their range needs a look
+            integers = column if len(kinds) == 1 else [value for value in column if type(value) is int]
+            if max(integers) <= d1_rules.MAX_SAFE_INTEGER and min(integers) >= -d1_rules.MAX_SAFE_INTEGER:
+                continue
+        columns[index] = tuple(map(readable, column))
+        converted = True
+    return [
+        dict(zip(names, values, strict=True))
+        for values in (zip(*columns, strict=True) if converted else records)
+    ]
+
+
 def _bound(statement: Statement) -> list[SqlValue] | dict[str, SqlValue]:
     values = [bindable(param) for param in statement.params]
     # Python's sqlite3 wants numbered placeholders (`?1`, as D1 allows) bound by name (deprecated by
     # position since 3.12, an error from 3.14).
-    if _NUMBERED_PLACEHOLDER.search(statement.sql):
+    if _numbered(statement.sql):
         return {str(position): value for position, value in enumerate(values, start=1)}
     return values
+
+
+@functools.lru_cache(maxsize=1024)  # statements are mostly constants of the repositories
+def _numbered(sql: str) -> bool:
+    return _NUMBERED_PLACEHOLDER.search(sql) is not None
 
 
 def bindable(value: SqlParam) -> SqlValue:
