@@ -46,17 +46,22 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
     app.state.clock = clock
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, platform_factory=platform_factory)
+    # FastAPI tries the routers in this order for every request (FastAPI 0.165: each router whole, then
+    # the route again), so the ones a chat app calls most come first (bench/request_cpu.py).
+    for router in (
+        messages.router,
+        chats.router,
+        live.router,
+        files.router,
+        votes.router,
+        search.router,
+        documents.router,
+        knowledge_bases.router,
+        auth.router,
+        me.router,
+        api_keys.router,
+        admin.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
-    app.include_router(auth.router, prefix=API_PREFIX)
-    app.include_router(me.router, prefix=API_PREFIX)
-    app.include_router(api_keys.router, prefix=API_PREFIX)
-    app.include_router(admin.router, prefix=API_PREFIX)
-    app.include_router(chats.router, prefix=API_PREFIX)
-    app.include_router(messages.router, prefix=API_PREFIX)
-    app.include_router(votes.router, prefix=API_PREFIX)
-    app.include_router(search.router, prefix=API_PREFIX)
-    app.include_router(documents.router, prefix=API_PREFIX)
-    app.include_router(files.router, prefix=API_PREFIX)
-    app.include_router(knowledge_bases.router, prefix=API_PREFIX)
-    app.include_router(live.router, prefix=API_PREFIX)
     return app

@@ -133,3 +133,18 @@ def test_the_header_is_checked_by_pyjwt_whatever_finds_the_key() -> None:
     unsigned_header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": 7}).encode()).decode()
     with pytest.raises(InvalidToken, match="Key ID header parameter must be a string"):
         tokens().verify(f"{unsigned_header.rstrip('=')}.{payload}.{signature}")
+
+
+def test_a_remembered_token_is_still_checked_for_its_times_and_its_configuration() -> None:
+    issued_at = 1_800_000_000.0
+    issuer = tokens(SECRET, at=issued_at)
+    token = issuer.issue("user-1", role="user")
+    assert issuer.verify(token).subject == "user-1"  # verified, and remembered
+    assert tokens(SECRET, at=issued_at + 1).verify(token).subject == "user-1"  # remembered
+    # Another configuration verifies on its own: a secret removed from JWT_SECRETS verifies nothing more.
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        tokens(OLD_SECRET, at=issued_at).verify(token)
+    with pytest.raises(InvalidToken):
+        tokens(SECRET, at=issued_at, audience="elsewhere").verify(token)
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens(SECRET, at=issued_at + issuer.ttl_seconds).verify(token)

@@ -81,8 +81,8 @@ LiveEventsDep = Annotated[LiveEvents, Depends(_service("live_events"))]
 TicketSignerDep = Annotated[TicketSigner, Depends(_service("tickets"))]
 
 
-async def get_file_urls(request: Request, files: FileServiceDep) -> FileUrls:
-    return FileUrls(request, files)
+async def get_file_urls(request: Request, services: ServicesDep) -> FileUrls:
+    return FileUrls(request, services.files)
 
 
 FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, Self
 
+from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import to_json
 
 from workerbase.services.auth import Session
 
@@ -36,6 +38,19 @@ class RecordOut(BaseModel):
     @classmethod
     def of(cls, record: object) -> Self:
         return cls.model_validate(record)
+
+    @classmethod
+    def fields_of(cls, record: object) -> dict[str, Any]:
+        """The declared fields read from a record as they are, without validating them again (records
+        hold what was validated on the way in): for long pages, sent with `json_response`."""
+        return {name: getattr(record, name) for name in cls.model_fields}
+
+
+def json_response(content: Any) -> Response:
+    """A JSON body serialised once, by pydantic-core, as FastAPI would send it. A route that returns it
+    declares its `response_model` for the OpenAPI document; FastAPI then skips validating every item
+    against it, which on a 50-message page was an eighth of the request's CPU (bench/request_cpu.py)."""
+    return Response(to_json(content), media_type="application/json")
 
 
 class UserOut(RecordOut):

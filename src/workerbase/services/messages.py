@@ -75,19 +75,21 @@ class MessageService:
     ) -> tuple[list[MessageRecord], str | None]:
         """Chronological messages next to `anchor_id`: older with "before" (the latest without an anchor),
         newer with "after"; and the anchor for the next page in the same direction. `reader` is the
-        caller's user id, or None to read a public chat. One batch: the chat check, the anchor, the page."""
+        caller's user id, or None to read a public chat. One batch: the chat check, the page, and the
+        anchor if there is one."""
         newer = direction == "after" and anchor_id is not None
         page = (
             messages.select_newer(chat_id, anchor_id, limit + 1)
             if newer and anchor_id is not None
             else messages.select_older(chat_id, anchor_id, limit + 1)
         )
-        check, anchor, rows = await self._db.batch(
-            [messages.chat_check(chat_id, reader), messages.anchor(anchor_id or "", chat_id), page]
-        )
+        statements = [messages.chat_check(chat_id, reader), page]
+        if anchor_id is not None:  # the anchor must be a message of this chat
+            statements.append(messages.anchor(anchor_id, chat_id))
+        check, rows, *anchor = await self._db.batch(statements)
         if not check.rows:
             raise ChatNotFound("no such chat")
-        if anchor_id is not None and not anchor.rows:
+        if anchor and not anchor[0].rows:
             raise MessageNotFound("no such message in this chat")
         records = messages.MESSAGE.decode_all(rows.rows)
         if not newer:

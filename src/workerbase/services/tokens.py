@@ -24,9 +24,18 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from workerbase.errors import ConfigurationError, WorkerbaseError
 from workerbase.ports import Crypto
+
+# Tokens verified in this isolate (process, locally), by the configuration that verified them: a tab
+# sends the same access token with every request for its lifetime, and pyjwt's strict decoding is a
+# sixth of an authenticated request's CPU (bench/request_cpu.py). Only tokens that verified are kept, the
+# key names the issuer, audience and every configured key (a removed secret verifies nothing more), and
+# the times are checked on every use. Access tokens cannot be revoked before they expire either way.
+MAX_VERIFIED_TOKENS = 1024
+_VERIFIED: dict[tuple[str, ...], dict[str, Any]] = {}
 
 ALGORITHM = "HS256"  # the only one accepted: no `none`, no RSA/HMAC confusion
 ACCESS = "access"
@@ -115,30 +124,7 @@ class AccessTokens:
         return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> AccessClaims:
-        import jwt  # see the module docstring
-
-        try:
-            key = self._keys.get(_unverified_kid(token))
-            if key is None:  # pyjwt's reading of the header says what is wrong with it, if anything
-                key = self._keys.get(str(jwt.get_unverified_header(token).get("kid")))
-            if key is None:
-                raise InvalidToken("unknown signing key")
-            claims = jwt.decode(
-                token,
-                key.secret,
-                algorithms=[ALGORITHM],
-                audience=self._audience,
-                issuer=self._issuer,
-                # Times are checked below against our clock (the request's time), not pyjwt's.
-                options={
-                    "require": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ"],
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                },
-            )
-        except jwt.PyJWTError as exc:
-            raise InvalidToken(str(exc)) from exc
+        claims = self._verified_claims(token)
         now = self._clock()
         times = (claims["iat"], claims["nbf"], claims["exp"])
         if not all(isinstance(value, int) for value in times):
@@ -156,6 +142,46 @@ class AccessTokens:
             issued_at=int(claims["iat"]),
             expires_at=int(claims["exp"]),
         )
+
+    def _verified_claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature, issuer and audience check out (times are the caller's
+        to check). Remembered per isolate, by the configuration that verified them."""
+        cache_key = (token, self._issuer, self._audience, *self._keys)
+        claims = _VERIFIED.get(cache_key)
+        if claims is not None:
+            return claims
+        import jwt  # see the module docstring
+
+        try:
+            key = self._keys.get(_unverified_kid(token))
+            if key is None:  # pyjwt's reading of the header says what is wrong with it, if anything
+                key = self._keys.get(str(jwt.get_unverified_header(token).get("kid")))
+            if key is None:
+                raise InvalidToken("unknown signing key")
+            claims = jwt.decode(
+                token,
+                key.secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                # Times are checked by `verify` against our clock (the request's time), not pyjwt's.
+                options={
+                    "require": ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "typ"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        _remember(cache_key, claims)
+        return claims
+
+
+def _remember(cache_key: tuple[str, ...], claims: dict[str, Any]) -> None:
+    if len(_VERIFIED) >= MAX_VERIFIED_TOKENS:
+        del _VERIFIED[next(iter(_VERIFIED))]  # the oldest
+    _VERIFIED[cache_key] = claims
 
 
 def _unverified_kid(token: str) -> str:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from workerbase.api.deps import FileUrlsDep, LiveEventsDep, MessageServiceDep, PrincipalDep
 from workerbase.api.file_urls import FileUrls
-from workerbase.api.schemas import Metadata, RecordOut, json_size
+from workerbase.api.schemas import Metadata, RecordOut, json_response, json_size
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
 from workerbase.records import MessageRecord
@@ -111,7 +111,7 @@ async def add_messages(
     return out
 
 
-@router.get("/chats/{chat_id}/messages")
+@router.get("/chats/{chat_id}/messages", response_model=MessagePage)
 async def list_messages(
     chat_id: str,
     principal: PrincipalDep,
@@ -120,13 +120,13 @@ async def list_messages(
     limit: Limit = DEFAULT_PAGE,
     before: Anchor = None,
     after: Anchor = None,
-) -> MessagePage:
+) -> Response:
     """Chronological. Without `before`/`after`: the latest messages; `before=<id>` pages back in time,
     `after=<id>` forward. One D1 round trip."""
     return await _page(service, urls, chat_id, principal.user_id, limit, before, after)
 
 
-@router.get("/public/chats/{chat_id}/messages")
+@router.get("/public/chats/{chat_id}/messages", response_model=MessagePage)
 async def list_public_messages(
     chat_id: str,
     service: MessageServiceDep,
@@ -134,7 +134,7 @@ async def list_public_messages(
     limit: Limit = DEFAULT_PAGE,
     before: Anchor = None,
     after: Anchor = None,
-) -> MessagePage:
+) -> Response:
     """No auth; 404 unless the chat is public. One D1 round trip."""
     return await _page(service, urls, chat_id, None, limit, before, after)
 
@@ -147,14 +147,15 @@ async def _page(
     limit: int,
     before: str | None,
     after: str | None,
-) -> MessagePage:
+) -> Response:
     if before is not None and after is not None:
         raise InvalidArgument("pass `before` or `after`, not both")
     direction: Literal["before", "after"] = "after" if after is not None else "before"
     items, next_cursor = await service.page(
         chat_id, reader=reader, direction=direction, anchor_id=after or before, limit=limit
     )
-    return MessagePage(items=[MessageOut.resolved(m, urls) for m in items], next_cursor=next_cursor)
+    page = [{**MessageOut.fields_of(m), "parts": urls.resolve_parts(m.user_id, m.parts)} for m in items]
+    return json_response({"items": page, "next_cursor": next_cursor})
 
 
 @router.patch("/chats/{chat_id}/messages/{message_id}")
