@@ -21,7 +21,7 @@ from typing import Any
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 
 from workerbase import bootstrap
 from workerbase.api.chat_sockets import SocketRefusal, open_chat_socket
@@ -109,7 +109,9 @@ class ChatSocketsFirst:
             await self._rooms.serve(ticket, websocket, after)
 
         async def refuse(refusal: SocketRefusal) -> None:
-            if "websocket.http.response" in scope.get("extensions", {}):
+            if websocket.application_state is WebSocketState.CONNECTED:  # failed after the handshake
+                await websocket.close(code=1011)
+            elif "websocket.http.response" in scope.get("extensions", {}):
                 await websocket.send_denial_response(Response(refusal.body, refusal.status, refusal.headers))
             else:  # a server without the denial extension: the client sees a 403 without the problem
                 await websocket.close(code=1008)

@@ -1,6 +1,6 @@
 """The knowledge-base SQL on both databases (local SQLite and D1 in Pyodide): the insert that checks the
 per-user cap itself, owner-scoped reads, pages, updates with RETURNING, deletes, and the cascade from the
-user (migration 0015)."""
+user (migration 0014)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def test_fastapis_pydantic_v1_check_does_not_import_pydantic_v1(app_modules: set
 
 REFUSE_PYDANTIC_V1_MODELS = """
 import warnings
-import workerbase.api
+import workerbase.api.routes
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import PydanticV1NotSupportedError

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from urllib.parse import parse_qs
 
 from workerbase.api.paths import CHAT_SOCKET_PATH
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem
+from workerbase.ids import canonical_uuid
 from workerbase.platform import Platform
 from workerbase.ports import Ticket
 from workerbase.services.ws_tickets import TicketSigner
@@ -74,7 +74,7 @@ def admit_chat_socket(platform: Platform, path: str, query: str, now: datetime) 
     InvalidArgument (400) for a bad `after`, InvalidTicket (403) unless the ticket is ours, for this chat
     and unexpired."""
     match = _PATH.match(path)
-    chat_id = _canonical_uuid(match.group("chat_id")) if match else None
+    chat_id = canonical_uuid(match.group("chat_id")) if match else None
     if chat_id is None:
         raise NoSuchSocket("no WebSocket here")
     values = {name: found[0] for name, found in parse_qs(query).items()}
@@ -101,11 +101,3 @@ async def open_chat_socket(
         return await connect(admission.ticket, admission.after)
     except WorkerbaseError as exc:
         return await refuse(SocketRefusal.of(exc))
-
-
-def _canonical_uuid(text: str) -> str | None:
-    """Chat ids as the API spells them (lowercase, dashed)."""
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None

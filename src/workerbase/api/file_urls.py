@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import Request
 
+from workerbase.ids import canonical_uuid
 from workerbase.services.file_links import SignedLink
 from workerbase.services.files import FileService
 
@@ -27,14 +27,6 @@ class FileUrls:
         signed for the owner: a `fileId` of someone else's file yields a link that does not open)."""
         resolved = []
         for part in parts:
-            file_id = _canonical_uuid(part.get("fileId")) if part.get("type") == "file" else None
+            file_id = canonical_uuid(part.get("fileId")) if part.get("type") == "file" else None
             resolved.append(part if file_id is None else {**part, "url": self.content(owner_id, file_id)[0]})
         return resolved
-
-
-def _canonical_uuid(value: Any) -> str | None:
-    """File ids as the files API spells them (lowercase, dashed), whatever spelling a part used."""
-    try:
-        return str(uuid.UUID(value))
-    except (TypeError, ValueError, AttributeError):
-        return None

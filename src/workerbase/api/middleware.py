@@ -39,8 +39,7 @@ class RequestContextMiddleware:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
             return
-        if scope["type"] == "websocket":  # the routes need the platform; there is no body to limit
-            scope.setdefault("state", {})["platform"] = self.platform_factory(scope)
+        # Lifespan; WebSockets never reach the app (each runtime hands them to the chat's room first).
         await self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:

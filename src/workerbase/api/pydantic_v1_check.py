@@ -23,7 +23,7 @@ def _once_pydantic_v1_is_imported(check: Callable[[Any], bool]) -> Callable[[Any
 
 
 def skip_pydantic_v1_import() -> None:
-    """Before the first route is declared: `workerbase.api` calls it when first imported."""
+    """Before the first route is declared: `workerbase.api.routes` calls it when first imported."""
     for module, name in (
         (shared, "is_pydantic_v1_model_class"),  # `annotation_is_pydantic_v1` calls it for each field
         (shared, "is_pydantic_v1_model_instance"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass
 
@@ -34,9 +35,15 @@ class SearchPosition:
     def from_cursor(cls, cursor: str) -> SearchPosition:
         newest, oldest, score, message_id = decode_cursor(cursor, 4)
         try:
-            return cls(int(newest), int(oldest), float(score), message_id)
+            position = cls(int(newest), int(oldest), float(score), message_id)
         except ValueError:
             raise InvalidCursor("malformed cursor") from None
+        # Only what a page hands out: rowids D1 can bind (below 2^53), in order, and a finite score.
+        if not (
+            0 <= position.block_oldest <= position.block_newest < 2**53 and math.isfinite(position.score)
+        ):
+            raise InvalidCursor("malformed cursor")
+        return position
 
 
 @dataclass(frozen=True, slots=True)
