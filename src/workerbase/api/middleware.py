@@ -18,6 +18,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workerbase.api.json_bodies import json_bodies_checked
 from workerbase.api.paths import API_PREFIX
 from workerbase.config import Settings
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, problem_body
@@ -71,7 +72,7 @@ class RequestContextMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_problem(exchange, 413, "payload_too_large", _too_large(limit))
         else:
-            await self.app(scope, _limited(receive, limit), exchange.send)
+            await self.app(scope, json_bodies_checked(scope, _limited(receive, limit)), exchange.send)
 
 
 def body_limit(settings: Settings, method: str, path: str) -> int:
