@@ -12,6 +12,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
+from workerbase.api.cors import CorsPreflight
 from workerbase.api.middleware import RequestContextMiddleware
 from workerbase.api.paths import API_PREFIX
 from workerbase.api.problems import install_problem_handlers
@@ -45,6 +46,8 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
     )
     app.state.clock = clock
     install_problem_handlers(app)
+    # The last added runs first: RequestContextMiddleware builds the Platform that CorsPreflight reads.
+    app.add_middleware(CorsPreflight)
     app.add_middleware(RequestContextMiddleware, platform_factory=platform_factory)
     # FastAPI tries the routers in this order for every request (FastAPI 0.165: each router whole, then
     # the route again), so the ones a chat app calls most come first (bench/request_cpu.py).

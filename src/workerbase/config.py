@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 from workerbase.env_vars import (
     EnvLookup,
@@ -93,6 +94,35 @@ def _secrets(name: str, value: str) -> tuple[str, ...] | None:
                 f"{name}: secret {position} is {size} bytes; at least {MIN_SECRET_BYTES} are required"
             )
     return secrets or None
+
+
+def _origins(name: str, value: str) -> tuple[str, ...] | None:
+    """Browser origins, `scheme://host[:port]` as browsers send them in `Origin`, or `*` alone (any origin:
+    we never allow credentials, so `*` is valid CORS; see api/cors.py)."""
+    origins = tuple(items(value))
+    if "*" in origins and len(origins) > 1:
+        raise ConfigurationError(f"{name}: `*` (any origin) cannot be listed with other origins")
+    for origin in origins:
+        if origin == "*":
+            continue
+        try:
+            parts = urlsplit(origin)
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+        if (
+            not port_ok
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or origin != f"{parts.scheme}://{parts.netloc}"
+            or "@" in parts.netloc
+            or origin != origin.lower()
+        ):
+            raise ConfigurationError(
+                f"{name}: {origin!r} is not an origin: write scheme://host[:port] in lowercase, without a"
+                " path or a trailing slash (e.g. https://app.example.com)"
+            )
+    return origins or None
 
 
 def _secret(name: str, value: str) -> str:
@@ -190,6 +220,8 @@ class Settings:
         default=DEFAULT_MAX_REQUEST_BODY_BYTES,
         metadata=variable("MAX_REQUEST_BODY_BYTES", integer(1024, MAX_REQUEST_BODY_BYTES_CEILING)),
     )
+    # Browser apps on these origins may call the API (api/cors.py); none by default: no CORS headers.
+    cors_origins: tuple[str, ...] = field(default=(), metadata=variable("CORS_ORIGINS", _origins))
     files: FileSettings = field(default=FileSettings(), metadata=group(FileSettings))
     models: ModelSettings = field(default=ModelSettings(), metadata=group(ModelSettings))
 

@@ -18,6 +18,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workerbase.api.cors import with_cors_headers
+from workerbase.api.json_bodies import json_bodies_checked
 from workerbase.api.paths import API_PREFIX
 from workerbase.config import Settings
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, problem_body
@@ -44,7 +46,8 @@ class RequestContextMiddleware:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        headers = _headers(scope, b"x-request-id", b"content-length")
+        headers = _headers(scope, b"x-request-id", b"content-length", b"origin")
+        send = with_cors_headers(scope, headers.get(b"origin"), send)
         exchange = _Exchange(_request_id(headers.get(b"x-request-id")), send)
         state = scope.setdefault("state", {})
         state["request_id"] = exchange.request_id
@@ -70,7 +73,7 @@ class RequestContextMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _send_problem(exchange, 413, "payload_too_large", _too_large(limit))
         else:
-            await self.app(scope, _limited(receive, limit), exchange.send)
+            await self.app(scope, json_bodies_checked(scope, _limited(receive, limit)), exchange.send)
 
 
 def body_limit(settings: Settings, method: str, path: str) -> int:

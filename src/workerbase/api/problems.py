@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem, problem_body
 from workerbase.logs import get_logger
@@ -63,9 +64,36 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase
         else None
     )
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _methods_of_path(request) or (headers or {}).get("Allow", "")}
     return problem_response(
-        request, exc.status_code, code_for_status(exc.status_code), detail=detail, headers=exc.headers
+        request, exc.status_code, code_for_status(exc.status_code), detail=detail, headers=headers
     )
+
+
+# The methods an `Allow` header may name, in the order it names them.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _methods_of_path(request: Request) -> str:
+    """Every method the request's path answers. Starlette's 405 names only the methods of the first route
+    whose path matched, and each method of a path is its own route; so the app's routes are asked again,
+    once per method, with a scope of their own. Only 405s pay for this."""
+    scope = request.scope
+    routes = request.app.router.routes
+    allowed = []
+    for method in _METHODS:
+        probe = {
+            "type": "http",
+            "method": method,
+            "path": scope["path"],
+            "root_path": scope.get("root_path", ""),
+            "headers": scope["headers"],
+        }
+        if any(route.matches(probe)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
