@@ -17,7 +17,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +33,11 @@ from workerbase.errors import ConfigurationError
 from workerbase.logs import get_logger
 from workerbase.platform import Platform
 from workerbase.ports import Ticket
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from workerbase.local_server import ServerLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_DEFAULTS = {"ENVIRONMENT": "development"}
@@ -157,9 +162,32 @@ def main(argv: list[str] | None = None) -> None:
         extra={"fields": {"state_dir": str(args.state_dir.resolve()), "migrations_applied": applied}},
     )
     app = ChatSocketsFirst(create_app(lambda scope: platform), platform)
-    # Our middleware logs each request as JSON; uvicorn's own access log would duplicate it as text.
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    config = server_config(app, args.host, args.port)
     asyncio.run(serve_with_maintenance(uvicorn.Server(config), platform))
+
+
+def server_config(
+    app: ASGIApp, host: str, port: int, limits: ServerLimits | None = None, **options: Any
+) -> uvicorn.Config:
+    """How `workerbase-local` runs uvicorn (tests serve through this too): the h11 protocol with the
+    local server's limits (`local_server.py`: head, body and keep-alive timeouts, head size), problem+json
+    refusals. `limits` defaults to `LOCAL_SERVER_LIMITS`; tests pass short ones."""
+    import uvicorn
+
+    from workerbase.local_server import LOCAL_SERVER_LIMITS, protocol_with
+
+    limits = limits or LOCAL_SERVER_LIMITS
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=protocol_with(limits),
+        timeout_keep_alive=limits.keep_alive_timeout,
+        # Our middleware logs each request as JSON; uvicorn's own access log would duplicate it as text.
+        log_config=None,
+        access_log=False,
+        **options,
+    )
 
 
 async def serve_with_maintenance(server: Any, platform: Platform) -> None:

@@ -19,6 +19,8 @@ import httpx
 import uvicorn
 
 from tests.servers import request_body, respond
+from workerbase.local import server_config
+from workerbase.local_server import ServerLimits
 
 Scope = dict[str, Any]
 
@@ -88,10 +90,10 @@ async def _event(send: Any, payload: dict[str, Any]) -> None:
 
 
 @asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app over real HTTP on 127.0.0.1 on this event loop; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
+async def serving(app: Any, limits: ServerLimits | None = None) -> AsyncIterator[str]:
+    """Serve an ASGI app over real HTTP on 127.0.0.1 on this event loop, configured as `workerbase-local`
+    configures uvicorn (with other `limits` if given); yields its base URL."""
+    server = uvicorn.Server(server_config(app, "127.0.0.1", 0, limits, lifespan="off"))
     task = asyncio.ensure_future(server.serve())
     while not server.started:
         if task.done():

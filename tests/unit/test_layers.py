@@ -47,6 +47,8 @@ FORBIDDEN = {
     "services": ["api", "app", "bindings", "bootstrap", "local", "platform", "providers"],
     # the adapters: ports (and the durable logic they host), never the layers that use them
     "bindings": ["api", "app", "bootstrap", "local", "repositories", "services"],
+    # the local runtime's HTTP server pieces (CPython only: imported by local.py alone)
+    "local_server.py": [*_ABOVE_BASE, "config"],
     # the composition root and the HTTP layer
     "bootstrap.py": ["api", "app", "bindings", "local"],
     "api": ["bindings", "local", "providers", "repositories"],
