@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 
 from workerbase.api.file_urls import FileUrls
 from workerbase.bootstrap import Services
-from workerbase.errors import WorkerbaseError
+from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from workerbase.platform import Platform
 from workerbase.services.api_keys import ApiKeyService, looks_like_api_key
@@ -122,11 +122,16 @@ class Principal:
     method: Literal["access_token", "api_key"]
 
 
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
+async def get_principal(request: Request, services: ServicesDep) -> AsyncIterator[Principal]:
     """The caller, from `Authorization: Bearer <access token or API key>`; 401 if absent or invalid.
 
     Access tokens are verified without D1; an API key costs one D1 read. A read-only key gets 403 on
     any method that may change something.
+
+    A valid access token outlives the account it names (`DELETE /me`): a write of that account's then fails
+    on a foreign key to `users`. Only then is the account looked up (one D1 read, on that failure alone),
+    and if it is gone the answer is the 401 that sends a client to sign in, not a 409. A foreign key that
+    failed for another reason (a chat deleted meanwhile) stays what it was.
     """
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     credentials = credentials.strip()
@@ -142,7 +147,12 @@ async def get_principal(request: Request, services: ServicesDep) -> Principal:
         principal = Principal(claims.subject, claims.role, frozenset({"read", "write"}), "access_token")
     if request.method not in READ_METHODS and "write" not in principal.scopes:
         raise InsufficientScope("this API key is read-only")
-    return principal
+    try:
+        yield principal
+    except ConstraintViolation as exc:
+        if exc.kind == "foreign_key" and await services.auth.get_user(principal.user_id) is None:
+            raise InvalidToken("the account no longer exists") from exc
+        raise
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -12,11 +12,23 @@ router has chosen it (FastAPI puts it in the scope), and the body is judged once
 a body over the size limit is a 413 first. Routes that read bodies of any type themselves (the upload)
 declare no body field and are not concerned; a request without a body is left to the route (a required
 body missing is a 422).
+
+The same check refuses numbers JSON has no room for, anywhere in the body, with 422 `validation_failed`
+naming each field (`NonFiniteNumbers`): `NaN`, `Infinity` and `-Infinity`, which Python's `json` (so
+FastAPI) reads as floats, and literals too large for a double (`1e999`), which it reads as infinity. Route
+models cannot see them where the body is free-form (metadata, message parts), and SQLite's JSON functions
+refuse them (a CHECK failure) or store null in their place. The body is searched for such a number first
+(one regular expression, in C); only a body that may hold one is decoded and walked here.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
 
 from fastapi import params
 from starlette.exceptions import HTTPException
@@ -33,24 +45,68 @@ _HEAD_BYTES = 4
 
 
 def json_bodies_checked(scope: Scope, receive: Receive) -> Receive:
-    head = b""
+    chunks: list[bytes] = []
     media_type_ok: bool | None = None
 
     async def receive_checked() -> Message:
-        nonlocal head, media_type_ok
+        nonlocal media_type_ok
         message = await receive()
-        if message["type"] != "http.request":
+        if message["type"] != "http.request" or not _takes_json(scope):
             return message
-        if len(head) < _HEAD_BYTES:
-            head += message.get("body", b"")[: _HEAD_BYTES - len(head)]
-        if head and not message.get("more_body", False) and _takes_json(scope):
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return message
+        body = b"".join(chunks)
+        if body:
             if media_type_ok is None:
                 media_type_ok = _is_utf8_json(_content_type(scope))
-            if not media_type_ok or head.startswith(_BOMS) or b"\x00" in head:
+            if not media_type_ok or body.startswith(_BOMS) or b"\x00" in body[:_HEAD_BYTES]:
                 raise HTTPException(415, _REFUSED)
+            if fields := non_finite_fields(body):
+                raise NonFiniteNumbers(fields)
         return message
 
     return receive_checked
+
+
+class NonFiniteNumbers(HTTPException):
+    """A JSON body with numbers that are not finite: a 422 naming each field (`api/problems.py`)."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(422, "JSON numbers must be finite.")
+        self.fields = fields
+
+
+# Where a number that is not finite may start: a value (after `:`, `,`, `[` or at the start) that is NaN,
+# Infinity, or a literal with an exponent of three digits or an integer part of 100 (a double ends near
+# 1.8e308; an exponent of two digits needs over 200 digits before it). Matches in strings cost a decode.
+_MAYBE_NON_FINITE = re.compile(
+    rb"(?:^|[:,\[])\s*(?:NaN|-?Infinity|-?(?:[0-9]{100}|[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]{3}))"
+)
+
+
+def non_finite_fields(body: bytes) -> list[str]:
+    """The fields of a JSON body holding a number that is not finite, as `body.a.0.b`, in document order."""
+    if not _MAYBE_NON_FINITE.search(body):
+        return []
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return []  # not JSON: the route says so (400 malformed_json)
+    return [".".join(path) for path in _non_finite_paths(value)]
+
+
+def _non_finite_paths(value: Any) -> Iterator[tuple[str, ...]]:
+    """Depth first without recursion: `json.loads` may have nested as deep as the stack allows."""
+    pending: list[tuple[tuple[str, ...], Any]] = [(("body",), value)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield path
+        elif isinstance(value, dict):
+            pending.extend(((*path, str(key)), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend(((*path, str(index)), item) for index, item in reversed(list(enumerate(value))))
 
 
 def _takes_json(scope: Scope) -> bool:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from workerbase.api.json_bodies import NonFiniteNumbers
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem, problem_body
 from workerbase.logs import get_logger
 
@@ -110,6 +111,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _non_finite_numbers(request: Request, exc: Exception) -> JSONResponse:
+    """Refused before the route's model saw the body (`api/json_bodies.py`); told as a 422 from it is."""
+    assert isinstance(exc, NonFiniteNumbers)
+    return problem_response(
+        request,
+        422,
+        "validation_failed",
+        detail="The request has invalid fields.",
+        errors=[
+            {"field": field, "message": "Input should be a finite number", "type": "finite_number"}
+            for field in exc.fields
+        ],
+    )
+
+
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     location: Sequence[Any] = error.get("loc", ())
     return {
@@ -140,4 +156,5 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(NonFiniteNumbers, _non_finite_numbers)
     app.add_exception_handler(WorkerbaseError, _domain_error)
