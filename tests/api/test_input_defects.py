@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.api.conftest import CountingDatabase, signup
+from workerbase.api.deps import PrincipalDep
+from workerbase.errors import ConstraintViolation
 
 PROBLEM = "application/problem+json"
 JSON = {"content-type": "application/json"}
@@ -48,7 +51,8 @@ async def test_non_finite_numbers_in_message_parts_and_metadata_are_422_naming_e
     chat_id = (await api.post("/v1/chats", json={}, headers=ada)).json()["id"]
     body = (
         '[{"id": "m1", "role": "user", "parts": [{"type": "data-x", "data": {"values": [1, NaN]}}]},'
-        ' {"id": "m2", "role": "user", "parts": [{"type": "text", "text": "NaN"}], "metadata": {"t": -Infinity}}]'
+        ' {"id": "m2", "role": "user", "parts": [{"type": "text", "text": "NaN"}],'
+        ' "metadata": {"t": -Infinity}}]'
     )
     response = await api.post(f"/v1/chats/{chat_id}/messages", content=body, headers={**ada, **JSON})
     assert response.status_code == 422, response.text
@@ -80,7 +84,12 @@ async def test_finite_numbers_and_the_words_in_strings_are_kept(
     body = '{"metadata": {"text": "NaN Infinity 1e999", "big": 1e308, "small": -2.5e-300, "n": [1, 2.5]}}'
     response = await api.post("/v1/chats", content=body, headers={**ada, **JSON})
     assert response.status_code == 201, response.text
-    assert response.json()["metadata"] == {"text": "NaN Infinity 1e999", "big": 1e308, "small": -2.5e-300, "n": [1, 2.5]}
+    assert response.json()["metadata"] == {
+        "text": "NaN Infinity 1e999",
+        "big": 1e308,
+        "small": -2.5e-300,
+        "n": [1, 2.5],
+    }
 
 
 # --- defect 6: creates after DELETE /me -----------------------------------------------------------------
@@ -120,14 +129,21 @@ async def test_creates_by_a_deleted_account_are_401_invalid_token(
         response = await api.request(method, path, json=body, headers=who)
         assert (response.status_code, response.json()["code"]) == (404, "not_found"), (path, response.text)
     for table in ("chats", "messages", "documents", "files", "api_keys", "knowledge_bases"):
-        assert (await db.query(f"SELECT count(*) AS n FROM {table}")).first() == {"n": 0}, table  # noqa: S608
+        assert (await db.query(f"SELECT count(*) AS n FROM {table}")).first() == {"n": 0}, table
 
 
-async def test_a_live_account_keeps_its_conflicts_and_reads_cost_no_extra_round_trip(
-    api: httpx.AsyncClient, ada: dict[str, str], db: CountingDatabase
+async def test_a_live_account_keeps_its_conflicts_and_writes_cost_no_extra_round_trip(
+    app: FastAPI, api: httpx.AsyncClient, ada: dict[str, str], db: CountingDatabase
 ) -> None:
-    """The account is looked up only when a write failed on a foreign key: a request that succeeds costs
-    what it did."""
+    """The account is looked up only when a write failed on a foreign key: a write that succeeds costs
+    what it did, and a foreign key that failed for another reason (a parent deleted meanwhile) stays 409."""
+
+    @app.post("/probe/parent-gone")
+    async def parent_gone(principal: PrincipalDep) -> None:
+        raise ConstraintViolation("foreign_key", "FOREIGN KEY constraint failed")
+
     before = db.round_trips
     assert (await api.post("/v1/chats", json={}, headers=ada)).status_code == 201
     assert db.round_trips - before == 1
+    response = await api.post("/probe/parent-gone", headers=ada)
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -122,16 +122,12 @@ class Principal:
     method: Literal["access_token", "api_key"]
 
 
-async def get_principal(request: Request, services: ServicesDep) -> AsyncIterator[Principal]:
+async def get_principal(request: Request, services: ServicesDep) -> Principal:
     """The caller, from `Authorization: Bearer <access token or API key>`; 401 if absent or invalid.
 
     Access tokens are verified without D1; an API key costs one D1 read. A read-only key gets 403 on
-    any method that may change something.
-
-    A valid access token outlives the account it names (`DELETE /me`): a write of that account's then fails
-    on a foreign key to `users`. Only then is the account looked up (one D1 read, on that failure alone),
-    and if it is gone the answer is the 401 that sends a client to sign in, not a 409. A foreign key that
-    failed for another reason (a chat deleted meanwhile) stays what it was.
+    any method that may change something. The caller is kept in the request's state for
+    `account_gone_or`.
     """
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     credentials = credentials.strip()
@@ -147,12 +143,24 @@ async def get_principal(request: Request, services: ServicesDep) -> AsyncIterato
         principal = Principal(claims.subject, claims.role, frozenset({"read", "write"}), "access_token")
     if request.method not in READ_METHODS and "write" not in principal.scopes:
         raise InsufficientScope("this API key is read-only")
+    request.scope["state"]["principal"] = principal
+    return principal
+
+
+async def account_gone_or(request: Request, exc: ConstraintViolation) -> WorkerbaseError:
+    """What a failed foreign key means (`api/problems.py` asks). A valid access token outlives the account
+    it names (`DELETE /me`), and a write of that account's then fails on its foreign key to `users`: the
+    account is looked up now, on that failure alone (authenticating stays free of D1), and if it is gone
+    the answer is the 401 that sends a client to sign in again, not a 409. A foreign key that failed for
+    another reason (a chat deleted meanwhile) stays what it was."""
+    principal = request.scope["state"].get("principal")
+    if exc.kind != "foreign_key" or not isinstance(principal, Principal):
+        return exc
     try:
-        yield principal
-    except ConstraintViolation as exc:
-        if exc.kind == "foreign_key" and await services.auth.get_user(principal.user_id) is None:
-            raise InvalidToken("the account no longer exists") from exc
-        raise
+        user = await (await get_services(request)).auth.get_user(principal.user_id)
+    except WorkerbaseError:
+        return exc  # the database failed again: the first failure is the answer
+    return InvalidToken("the account no longer exists") if user is None else exc
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -17,8 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from workerbase.api.deps import account_gone_or
 from workerbase.api.json_bodies import NonFiniteNumbers
-from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem, problem_body
+from workerbase.errors import (
+    PROBLEM_MEDIA_TYPE,
+    ConstraintViolation,
+    WorkerbaseError,
+    error_problem,
+    problem_body,
+)
 from workerbase.logs import get_logger
 
 _CODES_BY_STATUS = {
@@ -137,6 +144,8 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WorkerbaseError)
+    if isinstance(exc, ConstraintViolation):
+        exc = await account_gone_or(request, exc)
     if exc.status >= 500:
         get_logger().error(
             "request failed: %s",
