@@ -13,7 +13,9 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from workerbase.api.cors import CorsPreflight
+from workerbase.api.docs_pages import install_docs_pages
 from workerbase.api.middleware import RequestContextMiddleware
+from workerbase.api.openapi import DESCRIPTION, install_openapi
 from workerbase.api.paths import API_PREFIX
 from workerbase.api.problems import install_problem_handlers
 from workerbase.api.routes import (
@@ -43,6 +45,9 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
         title="workerbase",
         version="0.1.0",
         summary="Backend for AI chat applications on Cloudflare Workers (D1, KV, R2).",
+        description=DESCRIPTION,
+        docs_url=None,  # install_docs_pages
+        redoc_url=None,
     )
     app.state.clock = clock
     install_problem_handlers(app)
@@ -67,4 +72,6 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    install_docs_pages(app)
+    install_openapi(app)
     return app

@@ -79,7 +79,25 @@ class LinkOut(BaseModel):
     expires_at: int = Field(description="Unix seconds.")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+# The route reads the body itself (multipart or raw), so FastAPI cannot see it: documented here.
+_UPLOAD_BODY = {
+    "required": True,
+    "description": "Multipart with the file in the field `file`, or the raw bytes with their `Content-Type` "
+    "(and the name in `?filename=`).",
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        "*/*": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": _UPLOAD_BODY})
 async def upload_file(
     request: Request,
     principal: PrincipalDep,

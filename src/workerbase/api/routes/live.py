@@ -36,7 +36,15 @@ class StreamIn(BaseModel):
     model: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/chats/{chat_id}/stream", response_class=Response)
+_EVENT_STREAM = {
+    "description": "Server-Sent Events in the AI SDK's UI message stream protocol (header "
+    "`x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `text-start`, "
+    "`text-delta`, `text-end`, `finish`, `error`...), the last `data: [DONE]`. What `useChat` reads.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+
+
+@router.post("/chats/{chat_id}/stream", response_class=Response, responses={200: _EVENT_STREAM})
 async def send_and_stream(
     chat_id: UUID, body: StreamIn, principal: PrincipalDep, live: LiveChatDep
 ) -> Response:
@@ -52,7 +60,11 @@ async def send_and_stream(
     return StreamResponse(stream, 200, ui_stream.HEADERS)
 
 
-@router.get("/chats/{chat_id}/stream", response_class=Response)
+@router.get(
+    "/chats/{chat_id}/stream",
+    response_class=Response,
+    responses={200: _EVENT_STREAM, 204: {"description": "No reply is being generated."}},
+)
 async def resume_stream(
     chat_id: UUID,
     principal: PrincipalDep,
