@@ -107,11 +107,14 @@ def _origins(name: str, value: str) -> tuple[str, ...] | None:
             continue
         try:
             parts = urlsplit(origin)
-            port_ok = parts.port is None or parts.port > 0
+            # Browsers leave the scheme's default port out of `Origin`: with it, the origin never matches.
+            default_port = {"http": 80, "https": 443}.get(parts.scheme)
+            port_ok = parts.port is None or 0 < parts.port != default_port
         except ValueError:
             port_ok = False
         if (
             not port_ok
+            or (parts.hostname or "").endswith(".")  # nor a trailing dot
             or parts.scheme not in ("http", "https")
             or not parts.hostname
             or origin != f"{parts.scheme}://{parts.netloc}"
@@ -119,8 +122,8 @@ def _origins(name: str, value: str) -> tuple[str, ...] | None:
             or origin != origin.lower()
         ):
             raise ConfigurationError(
-                f"{name}: {origin!r} is not an origin: write scheme://host[:port] in lowercase, without a"
-                " path or a trailing slash (e.g. https://app.example.com)"
+                f"{name}: {origin!r} is not an origin as browsers send it: write scheme://host[:port] in"
+                " lowercase, without a default port, a path or a trailing slash (e.g. https://app.example.com)"
             )
     return origins or None
 

@@ -109,7 +109,8 @@ async def test_a_plain_options_and_a_request_without_origin_are_not_cors(api: ht
     assert plain.headers["allow"] == "GET, PATCH, DELETE"
     same_origin = await api.get("/health")
     assert cors_headers(same_origin) == {}
-    assert "vary" not in same_origin.headers
+    # Still varies by Origin: a browser must not reuse this cached answer for another origin's fetch.
+    assert same_origin.headers["vary"] == "Origin"
 
 
 async def test_streamed_responses_pass_through_untouched(app: FastAPI, api: httpx.AsyncClient) -> None:
@@ -173,6 +174,9 @@ def test_origins_are_parsed_and_validated() -> None:
         "https://user@app.example.com",
         "https://app.example.com:99999",
         "https://App.Example.com",
+        "https://app.example.com:443",  # browsers never send the default port
+        "http://localhost:80",
+        "https://app.example.com.",
         f"*,{APP}",
     ]:
         with pytest.raises(ConfigurationError, match="CORS_ORIGINS"):

@@ -45,9 +45,9 @@ MAX_AGE = "7200"
 
 
 def with_cors_headers(scope: Scope, origin: str | None, send: Send) -> Send:
-    """`send`, adding the CORS headers of `origin` (the request's `Origin`) to the response."""
-    if origin is None:  # not a cross-origin request from a browser: nothing to add
-        return send
+    """`send`, adding the CORS headers of `origin` (the request's `Origin`, None without one) to the
+    response. With a list of origins every response varies by `Origin`, also one asked without it: a
+    browser must not reuse an `<img>`'s cached answer for another origin's `fetch`."""
 
     async def send_with_cors_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -86,15 +86,17 @@ def _allows(origins: tuple[str, ...], origin: str) -> bool:
     return origins[0] == ANY_ORIGIN or origin in origins
 
 
-def _response_headers(origins: tuple[str, ...], origin: str) -> list[tuple[bytes, bytes]]:
+def _response_headers(origins: tuple[str, ...], origin: str | None) -> list[tuple[bytes, bytes]]:
     if origins[0] == ANY_ORIGIN:
+        if origin is None:
+            return []
         return [
             (b"access-control-allow-origin", b"*"),
             (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
         ]
     # The answer depends on the origin: caches must keep one per origin, allowed or not.
     vary = [(b"vary", b"Origin")]
-    if origin not in origins:
+    if origin is None or origin not in origins:
         return vary
     return [
         (b"access-control-allow-origin", origin.encode("latin-1")),
