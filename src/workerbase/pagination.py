@@ -3,11 +3,11 @@ a list returned; anything else is a 400."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from workerbase import b64url
 from workerbase.errors import WorkerbaseError
 
 DEFAULT_LIMIT = 20
@@ -22,12 +22,12 @@ class InvalidCursor(WorkerbaseError):
 
 
 def encode_cursor(*sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(sort_key)).encode()).decode().rstrip("=")
+    return b64url.encode(json.dumps(list(sort_key)).encode())
 
 
 def decode_cursor(cursor: str, parts: int) -> list[str]:
     try:
-        decoded: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        decoded: Any = json.loads(b64url.decode(cursor))
     except ValueError:
         raise InvalidCursor("malformed cursor") from None
     if not isinstance(decoded, list) or len(decoded) != parts or not all(isinstance(p, str) for p in decoded):

@@ -34,6 +34,7 @@ FORBIDDEN = {
     "logs.py": [*_ABOVE_BASE, "config"],
     "pagination.py": [*_ABOVE_BASE, "config"],
     "ids.py": [*_ABOVE_BASE, "config"],
+    "b64url.py": [*_ABOVE_BASE, "config"],
     "media_types.py": [*_ABOVE_BASE, "config"],
     "env_vars.py": [*_ABOVE_BASE, "config"],
     "config.py": _ABOVE_BASE,

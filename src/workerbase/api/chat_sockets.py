@@ -19,11 +19,11 @@ from typing import TypeVar
 from urllib.parse import parse_qs
 
 from workerbase.api.paths import CHAT_SOCKET_PATH
+from workerbase.bootstrap import Services
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem
 from workerbase.ids import canonical_uuid
 from workerbase.platform import Platform
 from workerbase.ports import Ticket
-from workerbase.services.ws_tickets import TicketSigner
 
 _PATH = re.compile("^" + CHAT_SOCKET_PATH.replace("{chat_id}", "(?P<chat_id>[^/]+)") + "$")
 MAX_TICKET_CHARS = 512
@@ -71,7 +71,7 @@ def chat_socket_url(base_url: str, chat_id: str, ticket: str) -> str:
 
 def admit_chat_socket(platform: Platform, path: str, query: str, now: datetime) -> SocketAdmission:
     """The ticket and `after` of an upgrade to `path?query`: NoSuchSocket (404) for another path,
-    InvalidArgument (400) for a bad `after`, InvalidTicket (403) unless the ticket is ours, for this chat
+    BadSocketQuery (400) for a bad `after`, InvalidTicket (403) unless the ticket is ours, for this chat
     and unexpired."""
     match = _PATH.match(path)
     chat_id = canonical_uuid(match.group("chat_id")) if match else None
@@ -81,8 +81,9 @@ def admit_chat_socket(platform: Platform, path: str, query: str, now: datetime) 
     after_text = values.get("after", "0")
     if not (after_text.isascii() and after_text.isdigit()):
         raise BadSocketQuery("`after` must be a sequence number (0 or more)")
-    signer = TicketSigner(platform.crypto, platform.settings.auth.jwt_secrets)
-    ticket = signer.verify(values.get("ticket", "")[:MAX_TICKET_CHARS], chat_id, int(now.timestamp()))
+    ticket = Services(platform, now).tickets.verify(
+        values.get("ticket", "")[:MAX_TICKET_CHARS], chat_id, int(now.timestamp())
+    )
     return SocketAdmission(ticket, int(after_text))
 
 

@@ -6,12 +6,12 @@ to recognise it in lists. Authenticating with a key costs one D1 round trip (unl
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from workerbase import b64url
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
 from workerbase.pagination import page_of, position_after
@@ -69,7 +69,7 @@ class ApiKeyService:
         """One round trip. Guests get none: a key would outlive the sessions, a guest's only way in."""
         if role == GUEST:
             raise GuestNotAllowed("guest accounts cannot have API keys; sign up for one")
-        key = KEY_PREFIX + base64.urlsafe_b64encode(self._crypto.random_bytes(32)).decode().rstrip("=")
+        key = KEY_PREFIX + b64url.encode(self._crypto.random_bytes(32))
         expires_at = iso(self._now + timedelta(days=expires_in_days)) if expires_in_days else None
         record = ApiKeyRecord(
             id=str(uuid.uuid4()),

@@ -17,6 +17,7 @@ import base64
 import hmac
 from dataclasses import dataclass
 
+from workerbase import b64url
 from workerbase.errors import InvalidArgument
 from workerbase.ports import PBKDF2_MAX_ITERATIONS, Crypto
 
@@ -49,7 +50,7 @@ class PasswordHasher:
     async def hash(self, password: str) -> str:
         check_password_length(password)
         # Django treats the salt as text; 16 random bytes in unpadded base64url keep it '$'-free.
-        salt = base64.urlsafe_b64encode(self._crypto.random_bytes(SALT_BYTES)).decode().rstrip("=")
+        salt = b64url.encode(self._crypto.random_bytes(SALT_BYTES))
         algorithm = PEPPERED_ALGORITHM if self._pepper else ALGORITHM
         derived = await self._derive(password, algorithm, salt, self._iterations, HASH_BYTES)
         return f"{algorithm}${self._iterations}${salt}${base64.b64encode(derived).decode()}"

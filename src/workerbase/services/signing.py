@@ -4,14 +4,10 @@ signs and all verify, so these rotate with the secrets and need none of their ow
 
 from __future__ import annotations
 
-import base64
 import hmac
 
+from workerbase import b64url
 from workerbase.ports import Crypto
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 class Signer:
@@ -30,4 +26,4 @@ class Signer:
         )
 
     def _signature(self, key: bytes, message: str) -> str:
-        return b64url(self._crypto.hmac_sha256(key, message.encode()))
+        return b64url.encode(self._crypto.hmac_sha256(key, message.encode()))

@@ -17,7 +17,6 @@ if `ssl` were missing, only token endpoints would fail, not every route of the W
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import time
@@ -26,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workerbase import b64url
 from workerbase.errors import ConfigurationError, WorkerbaseError
 from workerbase.ports import Crypto
 
@@ -190,7 +190,7 @@ def _unverified_kid(token: str) -> str:
     lenient reading finds, `jwt.decode` still checks the header strictly before it counts."""
     segment = token.partition(".")[0]
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        header = json.loads(b64url.decode(segment))
     except (ValueError, RecursionError):  # binascii.Error and JSONDecodeError are ValueErrors
         return ""
     kid = header.get("kid") if isinstance(header, dict) else None
@@ -199,7 +199,7 @@ def _unverified_kid(token: str) -> str:
 
 def new_refresh_token(crypto: Crypto) -> tuple[str, str]:
     """A fresh opaque refresh token and the hash to store for it."""
-    token = base64.urlsafe_b64encode(crypto.random_bytes(REFRESH_TOKEN_BYTES)).decode().rstrip("=")
+    token = b64url.encode(crypto.random_bytes(REFRESH_TOKEN_BYTES))
     return token, refresh_token_hash(token)
 
 

@@ -5,11 +5,11 @@ enforced by the chat's room, which remembers the nonces it admitted."""
 
 from __future__ import annotations
 
-import base64
 import json
 
+from workerbase import b64url
 from workerbase.ports import Crypto, InvalidTicket, Ticket
-from workerbase.services.signing import Signer, b64url
+from workerbase.services.signing import Signer
 
 TICKET_SECONDS = 60
 _KEY_CONTEXT = b"workerbase/ws-tickets/v1"
@@ -21,8 +21,10 @@ class TicketSigner:
         self._signer = Signer(crypto, jwt_secrets, _KEY_CONTEXT)
 
     def issue(self, chat_id: str, user_id: str, now: int) -> tuple[str, Ticket]:
-        ticket = Ticket(chat_id, user_id, now + TICKET_SECONDS, b64url(self._crypto.random_bytes(16)))
-        claims = b64url(json.dumps([ticket.chat_id, ticket.user_id, ticket.expires, ticket.nonce]).encode())
+        ticket = Ticket(chat_id, user_id, now + TICKET_SECONDS, b64url.encode(self._crypto.random_bytes(16)))
+        claims = b64url.encode(
+            json.dumps([ticket.chat_id, ticket.user_id, ticket.expires, ticket.nonce]).encode()
+        )
         return f"{claims}.{self._signer.sign(claims)}", ticket
 
     def verify(self, text: str, chat_id: str, now: int) -> Ticket:
@@ -32,9 +34,7 @@ class TicketSigner:
         if not self._signer.verify(claims, signature):
             raise InvalidTicket("the ticket's signature does not match")
         try:
-            ticket_chat, user_id, expires, nonce = json.loads(
-                base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))
-            )
+            ticket_chat, user_id, expires, nonce = json.loads(b64url.decode(claims))
         except ValueError:  # signed by us, so only a bug could get here; still no 500
             raise InvalidTicket("the ticket cannot be read") from None
         if ticket_chat != chat_id:
