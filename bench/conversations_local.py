@@ -103,7 +103,7 @@ async def main(chat_count: int, per_chat: int, requests: int, noise: bool) -> No
     print("\nquery plans")
     plans = {
         "chat list": chat_sql.select_page(user_id, archived=False, after=None, title_contains=None, limit=51),
-        "message page": message_sql.select_older(chat_ids[0], None, 101),
+        "message page": message_sql.select_older(chat_ids[0], user_id, None, 101),
         "search": search_sql.search_messages(['"mango"', '"nectar"'], user_id, None, 21),
     }
     connection = platform.db.connection  # type: ignore[attr-defined]

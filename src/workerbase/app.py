@@ -48,6 +48,9 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
         description=DESCRIPTION,
         docs_url=None,  # install_docs_pages
         redoc_url=None,
+        # A path with a trailing slash is not found, never redirected: `.../messages/..%2F` was a 307 to
+        # `.../messages/..`, which a client resolves to the chat itself (following it deleted the chat).
+        redirect_slashes=False,
     )
     app.state.clock = clock
     install_problem_handlers(app)

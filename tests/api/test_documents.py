@@ -66,7 +66,7 @@ async def test_suggestions(api: httpx.AsyncClient, ada: dict[str, str]) -> None:
     assert len(old.json()["items"]) == 1
 
 
-async def test_another_users_document_is_404_and_its_id_taken(
+async def test_another_users_document_is_404_and_its_id_is_theirs_alone(
     api: httpx.AsyncClient, ada: dict[str, str], bob: dict[str, str]
 ) -> None:
     doc = (await save(api, ada, content="mine")).json()
@@ -77,12 +77,13 @@ async def test_another_users_document_is_404_and_its_id_taken(
     suggestion = {"original_text": "mine", "suggested_text": "yours"}
     assert (await api.post(f"{base}/suggestions", json=suggestion, headers=bob)).status_code == 404
     assert (await api.get(f"{base}/suggestions", headers=bob)).status_code == 404
-    taken = await save(api, bob, id=doc["id"], content="overwrite")
-    assert taken.status_code == 409
+    # Ids are per owner: bob's document under the same id is his own first version.
+    his = await save(api, bob, id=doc["id"], content="his")
+    assert (his.status_code, his.json()["version"]) == (201, 1)
     assert (await api.get(base, headers=ada)).json()["content"] == "mine"
     assert (await api.get(f"/v1/documents/{uuid.uuid4()}", headers=ada)).status_code == 404
 
 
 async def test_document_validation(api: httpx.AsyncClient, ada: dict[str, str]) -> None:
-    for body in ({"kind": "video"}, {"title": ""}, {"id": "nope"}):
+    for body in ({"kind": "video"}, {"title": ""}, {"id": "no/pe"}):
         assert (await save(api, ada, **body)).status_code == 422

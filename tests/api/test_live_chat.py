@@ -422,7 +422,7 @@ async def test_websocket_tickets_are_single_use_short_lived_and_per_chat(
     # The same admission as on Workers (api/chat_sockets.py): another path is 404, a bad `after` 400.
     fresh = await ticket_url(live, ada, chat["id"])
     for refused, status, code in (
-        (fresh.replace(f"/chats/{chat['id']}/ws", "/chats/nope/ws"), 404, "not_found"),
+        (fresh.replace(f"/chats/{chat['id']}/ws", "/chats/.nope/ws"), 404, "not_found"),  # not an id
         (f"{fresh}&after=x", 400, "invalid_argument"),
     ):
         with pytest.raises(websockets.InvalidStatus) as failure:
@@ -480,6 +480,33 @@ async def test_resending_a_message_that_was_answered_is_refused_and_counts_nothi
     assert len(await messages_of(live, ada, chat_id)) == 2
     counts = await db.query("SELECT count FROM daily_message_counts")
     assert [row["count"] for row in counts.rows] == [1]
+
+
+async def test_a_refused_send_to_a_new_chat_leaves_no_chat_behind(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase
+) -> None:
+    """Issue 12, defect 4: a send that was refused after its chat was made (here: a message id the caller
+    used in another chat) left the new, empty chat behind. And the AI SDK's own `generateId()` ids (16
+    alphanumerics, not UUIDs) are chat ids like any other."""
+    first = await live.post("/v1/chats", json={}, headers=ada)
+    taken = user_message("in the first chat")
+    await live.post(f"/v1/chats/{first.json()['id']}/messages", json=taken, headers=ada)
+    new_chat = "aB3dE5fG7hJ9kL1m"
+    reused = {**taken, "parts": [{"type": "text", "text": "elsewhere"}]}
+    refused = await live.post(f"/v1/chats/{new_chat}/stream", json={"message": reused}, headers=ada)
+    assert (refused.status_code, refused.json()["code"]) == (409, "message_id_conflict")
+    assert (await live.get(f"/v1/chats/{new_chat}", headers=ada)).status_code == 404
+    assert [chat["id"] for chat in (await live.get("/v1/chats", headers=ada)).json()["items"]] == [
+        first.json()["id"]
+    ]
+    counts = await db.query("SELECT count FROM daily_message_counts")
+    assert [row["count"] for row in counts.rows] == [0]
+    assert fake.requests == []
+    body = {"message": user_message("Now a new one"), "model": "echo"}
+    async with live.stream("POST", f"/v1/chats/{new_chat}/stream", json=body, headers=ada) as response:
+        assert response.status_code == 200
+        await read_all(response)
+    assert len(await eventually_stored(live, ada, new_chat, 2)) == 2
 
 
 async def test_guests_have_their_own_daily_limit(live: httpx.AsyncClient, fake: FakeOpenAI) -> None:

@@ -97,7 +97,7 @@ def test_every_foreign_key_of_the_schema_leads_an_index(migrated: sqlite3.Connec
         "messages(user_id) -> users",
         "votes(user_id) -> users",
         "suggestions(user_id) -> users",
-        "suggestions(document_id, document_version) -> documents",
+        "suggestions(user_id, document_id, document_version) -> documents",
     } <= keys
     assert unindexed_foreign_keys(migrated) == []
 

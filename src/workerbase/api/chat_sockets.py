@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from workerbase.api.paths import CHAT_SOCKET_PATH
 from workerbase.bootstrap import Services
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem
-from workerbase.ids import canonical_uuid
+from workerbase.ids import is_client_id
 from workerbase.platform import Platform
 from workerbase.ports import Ticket
 
@@ -74,8 +74,8 @@ def admit_chat_socket(platform: Platform, path: str, query: str, now: datetime) 
     BadSocketQuery (400) for a bad `after`, InvalidTicket (403) unless the ticket is ours, for this chat
     and unexpired."""
     match = _PATH.match(path)
-    chat_id = canonical_uuid(match.group("chat_id")) if match else None
-    if chat_id is None:
+    chat_id = match.group("chat_id") if match else None
+    if chat_id is None or not is_client_id(chat_id):
         raise NoSuchSocket("no WebSocket here")
     values = {name: found[0] for name, found in parse_qs(query).items()}
     after_text = values.get("after", "0")

@@ -35,8 +35,7 @@ from workerbase.services.auth import (
     InvalidCredentials,
     InvalidRefreshToken,
 )
-from workerbase.services.chats import ChatIdTaken
-from workerbase.services.documents import DocumentIdTaken
+from workerbase.services.chats import ChatIdTaken, PublicChatIdTaken
 from workerbase.services.file_links import InvalidLink
 from workerbase.services.file_types import FileTypeMismatch, UnsupportedFileType
 from workerbase.services.files import EmptyFile, FileTooLarge, StorageQuotaExceeded, UploadTooSlow
@@ -75,7 +74,8 @@ ROUTE_ERRORS: dict[str, tuple[type[WorkerbaseError], ...]] = {
     "POST /v1/auth/refresh": (InvalidRefreshToken,),
     "POST /v1/me/password": (CurrentPasswordIncorrect,),
     "POST /v1/me/api-keys": (GuestNotAllowed, TooManyApiKeys),
-    "POST /v1/chats": (ChatIdTaken,),
+    "POST /v1/chats": (ChatIdTaken, PublicChatIdTaken),
+    "PATCH /v1/chats/{chat_id}": (PublicChatIdTaken,),
     "POST /v1/chats/{chat_id}/messages": (MessageIdConflict,),
     "POST /v1/chats/{chat_id}/stream": (
         InvalidArgument,
@@ -93,7 +93,6 @@ ROUTE_ERRORS: dict[str, tuple[type[WorkerbaseError], ...]] = {
         UploadTooSlow,
     ),
     "GET /v1/files/{file_id}/content": (InvalidArgument, InvalidLink),
-    "POST /v1/documents": (DocumentIdTaken,),
     "POST /v1/knowledge-bases": (TooManyKnowledgeBases,),
 }
 

@@ -19,6 +19,7 @@ from starlette.routing import Match
 
 from workerbase.api.deps import account_gone_or
 from workerbase.api.json_bodies import NonFiniteNumbers
+from workerbase.api.schemas import FORM_TAGS
 from workerbase.errors import (
     PROBLEM_MEDIA_TYPE,
     ConstraintViolation,
@@ -136,7 +137,7 @@ async def _non_finite_numbers(request: Request, exc: Exception) -> JSONResponse:
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     location: Sequence[Any] = error.get("loc", ())
     return {
-        "field": ".".join(str(part) for part in location),
+        "field": ".".join(str(part) for part in location if part not in FORM_TAGS),
         "message": error.get("msg", "invalid"),
         "type": error.get("type", "invalid"),
     }

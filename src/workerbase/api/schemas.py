@@ -6,9 +6,10 @@ import json
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import to_json
 
+from workerbase.ids import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN
 from workerbase.services.auth import Session
 
 MAX_METADATA_BYTES = 16 * 1024
@@ -23,6 +24,23 @@ def _metadata_within_limit(value: dict[str, Any]) -> dict[str, Any]:
     if json_size(value) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata is limited to {MAX_METADATA_BYTES} bytes of JSON")
     return value
+
+
+# A chat, message or document id the client chose (`workerbase.ids`), in a path, a query or a body: the
+# pattern is in the OpenAPI document, and anything else is a 422 naming the field before anything is read
+# or stored.
+ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN, max_length=CLIENT_ID_MAX_LENGTH)]
+
+# A body that is one object or a list of them is a union told apart by the body's JSON type. Pydantic
+# puts the form's tag into each error's location; `api/problems.py` leaves these tags out, so a field is
+# named `body.id` (one) or `body.1.id` (the second of a list), as the client wrote it.
+ONE_FORM = "<one>"
+LIST_FORM = "<list>"
+FORM_TAGS = frozenset({ONE_FORM, LIST_FORM})
+
+
+def form_of(value: Any) -> str:
+    return LIST_FORM if isinstance(value, list) else ONE_FORM
 
 
 # Free-form metadata on chats and messages (e.g. {"source": "discord", "channel_id": ...}).

@@ -1,5 +1,6 @@
-"""SQL for chats. Every statement that reads or changes a chat names its owner: another user's chat is
-simply not found."""
+"""SQL for chats. A chat's id is its owner's (migration 0015: two users may use one id), so every
+statement that reads or changes a chat names its owner: another user's chat is simply not found. Public
+chats are the exception, read by id alone: their ids are unique among public chats."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ CHAT = RecordRows(ChatRecord, metadata=json.loads)
 
 # The f-strings below only put the record's column list into SQL (hence the noqa on S608).
 _SELECT = f"SELECT {CHAT.columns()} FROM chats"  # noqa: S608
-_SELECT_OWNED = _SELECT + " WHERE id = ? AND user_id = ?"
+_SELECT_OWNED = _SELECT + " WHERE user_id = ? AND id = ?"
 _SELECT_PUBLIC = _SELECT + " WHERE id = ? AND visibility = 'public'"
 # ?1 user, ?2 archived, ?3/?4 position after (last_activity_at, id) or NULLs, ?5 title filter or NULL,
 # ?6 limit. Newest activity first; the LIKE pattern escapes % and _ with backslash.
@@ -28,13 +29,13 @@ _SELECT_PAGE = (
 )
 _INSERT = (
     f"INSERT INTO chats ({CHAT.columns()}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
-    " ON CONFLICT (id) DO NOTHING"
+    " ON CONFLICT (user_id, id) DO NOTHING"
 )
 # Only the fields given change (COALESCE keeps the others); returns the chat, or nothing if not owned.
 _UPDATE = (
     "UPDATE chats SET title = coalesce(?1, title), visibility = coalesce(?2, visibility),"  # noqa: S608
     " metadata = coalesce(?3, metadata), archived = coalesce(?4, archived), pinned = coalesce(?5, pinned),"
-    f" updated_at = ?6 WHERE id = ?7 AND user_id = ?8 RETURNING {CHAT.columns()}"
+    f" updated_at = ?6 WHERE user_id = ?7 AND id = ?8 RETURNING {CHAT.columns()}"
 )
 
 
@@ -43,7 +44,8 @@ def encode_metadata(metadata: dict[str, Any]) -> str:
 
 
 def insert_chat(chat: ChatRecord) -> Statement:
-    """Inserts nothing if the id exists (whoever owns it); pair with `select_any` in the same batch."""
+    """Inserts nothing if the owner has a chat with this id; pair with `select_owned` in the same batch.
+    A public chat under an id another user's public chat has is a unique violation."""
     return Statement(
         _INSERT,
         [
@@ -61,12 +63,8 @@ def insert_chat(chat: ChatRecord) -> Statement:
     )
 
 
-def select_any(chat_id: str) -> Statement:
-    return Statement(_SELECT + " WHERE id = ?", [chat_id])
-
-
 def select_owned(chat_id: str, user_id: str) -> Statement:
-    return Statement(_SELECT_OWNED, [chat_id, user_id])
+    return Statement(_SELECT_OWNED, [user_id, chat_id])
 
 
 def select_public(chat_id: str) -> Statement:
@@ -95,11 +93,20 @@ def update_chat(
     pinned: bool | None = None,
 ) -> Statement:
     encoded = None if metadata is None else encode_metadata(metadata)
-    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, iso(now), chat_id, user_id])
+    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, iso(now), user_id, chat_id])
 
 
 def delete_owned(chat_id: str, user_id: str) -> Statement:
-    return Statement("DELETE FROM chats WHERE id = ? AND user_id = ?", [chat_id, user_id])
+    return Statement("DELETE FROM chats WHERE user_id = ? AND id = ?", [user_id, chat_id])
+
+
+def delete_if_empty(chat_id: str, user_id: str) -> Statement:
+    """For a chat a request created and then could not use: gone unless a message reached it meanwhile."""
+    return Statement(
+        "DELETE FROM chats WHERE user_id = ?1 AND id = ?2"
+        " AND NOT EXISTS (SELECT 1 FROM messages WHERE user_id = ?1 AND chat_id = ?2)",
+        [user_id, chat_id],
+    )
 
 
 def delete_all_owned(user_id: str) -> Statement:

@@ -1,5 +1,5 @@
-"""SQL for versioned documents and their suggestions. A document id belongs to the user who created its
-first version; every statement names that owner."""
+"""SQL for versioned documents and their suggestions. A document's id is its owner's (migration 0015: two
+users may use one id); every statement names the owner."""
 
 from __future__ import annotations
 
@@ -15,32 +15,32 @@ SUGGESTION = RecordRows(SuggestionRecord)
 
 # The f-strings below only put the records' column lists into SQL (hence the noqa on S608).
 _DOC = f"SELECT {DOCUMENT.columns()} FROM documents"  # noqa: S608
-# A new version: one more than the latest; nothing if the id belongs to someone else.
+# A new version: one more than the owner's latest under this id (the first if there is none).
 _INSERT_VERSION = (
     "INSERT INTO documents (id, version, user_id, kind, title, content, created_at)"  # noqa: S608
-    " SELECT ?1, coalesce((SELECT max(version) FROM documents WHERE id = ?1), 0) + 1, ?2, ?3, ?4, ?5, ?6"
-    " WHERE NOT EXISTS (SELECT 1 FROM documents WHERE id = ?1 AND user_id <> ?2)"
-    f" RETURNING {DOCUMENT.columns()}"
+    " SELECT ?1, coalesce((SELECT max(version) FROM documents WHERE user_id = ?2 AND id = ?1), 0) + 1,"
+    f" ?2, ?3, ?4, ?5, ?6 RETURNING {DOCUMENT.columns()}"
 )
-_LATEST = _DOC + " WHERE id = ?1 AND user_id = ?2 ORDER BY version DESC LIMIT 1"
-_VERSION = _DOC + " WHERE id = ?1 AND user_id = ?2 AND version = ?3"
-_VERSIONS = _DOC + " WHERE id = ?1 AND user_id = ?2 AND version > ?3 ORDER BY version LIMIT ?4"
+_LATEST = _DOC + " WHERE user_id = ?2 AND id = ?1 ORDER BY version DESC LIMIT 1"
+_VERSION = _DOC + " WHERE user_id = ?2 AND id = ?1 AND version = ?3"
+_VERSIONS = _DOC + " WHERE user_id = ?2 AND id = ?1 AND version > ?3 ORDER BY version LIMIT ?4"
 # On the given version, or the latest when ?3 is NULL; nothing unless the caller owns the document.
 _INSERT_SUGGESTION = (
     "INSERT INTO suggestions (id, document_id, document_version, user_id, original_text, suggested_text,"  # noqa: S608
     " description, created_at) SELECT ?1, ?2, version, ?4, ?5, ?6, ?7, ?8 FROM documents"
-    " WHERE id = ?2 AND user_id = ?4"
-    " AND version = coalesce(?3, (SELECT max(version) FROM documents WHERE id = ?2))"
+    " WHERE user_id = ?4 AND id = ?2"
+    " AND version = coalesce(?3, (SELECT max(version) FROM documents WHERE user_id = ?4 AND id = ?2))"
     f" RETURNING {SUGGESTION.columns()}"
 )
 _SUGGESTIONS = (
     f"SELECT {SUGGESTION.columns()} FROM suggestions"  # noqa: S608
-    " WHERE document_id = ?1 AND user_id = ?2"
-    " AND document_version = coalesce(?3, (SELECT max(version) FROM documents WHERE id = ?1))"
+    " WHERE user_id = ?2 AND document_id = ?1"
+    " AND document_version"
+    " = coalesce(?3, (SELECT max(version) FROM documents WHERE user_id = ?2 AND id = ?1))"
     " ORDER BY created_at, id"
 )
 _RESOLVE = (
-    "UPDATE suggestions SET resolved = 1 WHERE id = ?1 AND document_id = ?2 AND user_id = ?3"  # noqa: S608
+    "UPDATE suggestions SET resolved = 1 WHERE id = ?1 AND user_id = ?3 AND document_id = ?2"  # noqa: S608
     f" RETURNING {SUGGESTION.columns()}"
 )
 
@@ -65,7 +65,7 @@ def select_versions(doc_id: str, user_id: str, after_version: int, limit: int) -
 
 def delete_versions_after(doc_id: str, user_id: str, version: int) -> Statement:
     return Statement(
-        "DELETE FROM documents WHERE id = ? AND user_id = ? AND version > ?", [doc_id, user_id, version]
+        "DELETE FROM documents WHERE user_id = ? AND id = ? AND version > ?", [user_id, doc_id, version]
     )
 
 

@@ -1,5 +1,6 @@
-"""SQL for messages. A message belongs to a chat and, through it, to a user; every statement checks
-that chain, so another user's chat or message is simply not found."""
+"""SQL for messages. A message belongs to a chat and, through it, to a user; ids are the owner's
+(migration 0015), so every statement names the owner, and another user's chat or message is simply not
+found. A public chat's messages are read by the chat's id alone: the owner is then the public chat's."""
 
 from __future__ import annotations
 
@@ -14,39 +15,41 @@ from workerbase.repositories.rows import RecordRows
 
 MESSAGE = RecordRows(MessageRecord, parts=json.loads, metadata=json.loads)
 
-# The f-strings below only put the record's column list into SQL (hence the noqa on S608).
+# The f-strings below only put the record's column list and the fragments here into SQL (hence the noqa
+# on S608).
 _SELECT = f"SELECT {MESSAGE.columns()} FROM messages"  # noqa: S608
-# The chat condition for readers: its owner, or anyone while it is public.
-_OWNED_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND user_id = ?2"
+# Reads of a chat bind ?1 the chat, ?2 the reader: the owner, or NULL for anyone while the chat is public.
+# The owner is then a constant of the statement (SQLite evaluates the subquery once), so the reads below
+# are lookups in the (user_id, chat_id, seq) key.
+_OWNER = "coalesce(?2, (SELECT user_id FROM chats WHERE id = ?1 AND visibility = 'public'))"
+_OWNED_CHAT = "SELECT 1 AS found FROM chats WHERE user_id = ?2 AND id = ?1"
 _PUBLIC_CHAT = "SELECT 1 AS found FROM chats WHERE id = ?1 AND visibility = 'public' AND ?2 IS NULL"
+_ANCHOR = f"SELECT seq FROM messages WHERE user_id = {_OWNER} AND chat_id = ?1 AND id = ?3"  # noqa: S608
+# Pages next to an anchor message (?3, NULL for the latest page), by the anchor's position; ?4 the limit.
+_OLDER = (
+    _SELECT + f" WHERE user_id = {_OWNER} AND chat_id = ?1"
+    f" AND seq < coalesce(({_ANCHOR}), 9007199254740991) ORDER BY seq DESC LIMIT ?4"
+)
+_NEWER = _SELECT + f" WHERE user_id = {_OWNER} AND chat_id = ?1 AND seq > ({_ANCHOR}) ORDER BY seq LIMIT ?4"
 _INSERT = (
     "INSERT INTO messages (id, chat_id, user_id, seq, role, parts, metadata, content_text, created_at,"
-    " updated_at) SELECT ?1, ?2, ?3, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE chat_id = ?2),"
-    " ?4, ?5, ?6, ?7, ?8, ?8 WHERE EXISTS (SELECT 1 FROM chats WHERE id = ?2 AND user_id = ?3)"
-    " ON CONFLICT (id) DO NOTHING"
+    " updated_at) SELECT ?1, ?2, ?3,"
+    " (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE user_id = ?3 AND chat_id = ?2),"
+    " ?4, ?5, ?6, ?7, ?8, ?8 WHERE EXISTS (SELECT 1 FROM chats WHERE user_id = ?3 AND id = ?2)"
+    " ON CONFLICT (user_id, id) DO NOTHING"
 )
 _SELECT_BY_IDS = (
-    _SELECT + " WHERE chat_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq"  # noqa: S608
-)
-_ANCHOR = "SELECT seq FROM messages WHERE id = ?1 AND chat_id = ?2"
-# Pages next to an anchor message (?2, NULL for the latest page), by the anchor's position in the chat.
-_OLDER = (
-    _SELECT + " WHERE chat_id = ?1"  # noqa: S608
-    " AND seq < coalesce((SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1), 9007199254740991)"
-    " ORDER BY seq DESC LIMIT ?3"
-)
-_NEWER = (
-    _SELECT + " WHERE chat_id = ?1"  # noqa: S608
-    " AND seq > (SELECT seq FROM messages WHERE id = ?2 AND chat_id = ?1) ORDER BY seq LIMIT ?3"
+    _SELECT + " WHERE user_id = ?1 AND chat_id = ?2"  # noqa: S608
+    " AND id IN (SELECT value FROM json_each(?3)) ORDER BY seq"
 )
 _UPDATE = (
     "UPDATE messages SET parts = coalesce(?1, parts), metadata = iif(?2 IS NULL, metadata, ?2),"  # noqa: S608
     " content_text = coalesce(?3, content_text), updated_at = ?4"
-    f" WHERE id = ?5 AND chat_id = ?6 AND user_id = ?7 RETURNING {MESSAGE.columns()}"
+    f" WHERE user_id = ?5 AND chat_id = ?6 AND id = ?7 RETURNING {MESSAGE.columns()}"
 )
 _DELETE_AFTER = (
-    "DELETE FROM messages WHERE chat_id = ?1 AND user_id = ?2"
-    " AND seq > (SELECT seq FROM messages WHERE id = ?3 AND chat_id = ?1)"
+    "DELETE FROM messages WHERE user_id = ?2 AND chat_id = ?1"  # noqa: S608
+    f" AND seq > ({_ANCHOR})"
 )
 
 
@@ -60,9 +63,9 @@ def text_of(parts: list[dict[str, Any]]) -> str:
     return "\n".join(str(part["text"]) for part in parts if part.get("type") == "text" and "text" in part)
 
 
-def chat_check(chat_id: str, user_id: str | None) -> Statement:
-    """One row if the reader may see the chat: its owner (user_id), or anyone if public (user_id None)."""
-    return Statement(_OWNED_CHAT if user_id is not None else _PUBLIC_CHAT, [chat_id, user_id])
+def chat_check(chat_id: str, reader: str | None) -> Statement:
+    """One row if the reader may see the chat: its owner (reader), or anyone if public (reader None)."""
+    return Statement(_OWNED_CHAT if reader is not None else _PUBLIC_CHAT, [chat_id, reader])
 
 
 def insert_message(
@@ -92,28 +95,28 @@ def insert_message(
 
 def touch_chat(chat_id: str, user_id: str, now: datetime) -> Statement:
     return Statement(
-        "UPDATE chats SET last_activity_at = ?1, updated_at = ?1 WHERE id = ?2 AND user_id = ?3",
-        [iso(now), chat_id, user_id],
+        "UPDATE chats SET last_activity_at = ?1, updated_at = ?1 WHERE user_id = ?2 AND id = ?3",
+        [iso(now), user_id, chat_id],
     )
 
 
-def select_by_ids(chat_id: str, ids: list[str]) -> Statement:
+def select_by_ids(chat_id: str, user_id: str, ids: list[str]) -> Statement:
     # One JSON parameter instead of one per id: D1 allows 100 bound parameters per statement.
-    return Statement(_SELECT_BY_IDS, [chat_id, json.dumps(ids)])
+    return Statement(_SELECT_BY_IDS, [user_id, chat_id, json.dumps(ids)])
 
 
-def anchor(message_id: str, chat_id: str) -> Statement:
-    return Statement(_ANCHOR, [message_id, chat_id])
+def anchor(message_id: str, chat_id: str, reader: str | None) -> Statement:
+    return Statement(_ANCHOR, [chat_id, reader, message_id])
 
 
-def select_older(chat_id: str, anchor_id: str | None, limit: int) -> Statement:
+def select_older(chat_id: str, reader: str | None, anchor_id: str | None, limit: int) -> Statement:
     """Newest first, before the anchor (the latest messages without one)."""
-    return Statement(_OLDER, [chat_id, anchor_id, limit])
+    return Statement(_OLDER, [chat_id, reader, anchor_id, limit])
 
 
-def select_newer(chat_id: str, anchor_id: str, limit: int) -> Statement:
+def select_newer(chat_id: str, reader: str | None, anchor_id: str, limit: int) -> Statement:
     """Oldest first, after the anchor."""
-    return Statement(_NEWER, [chat_id, anchor_id, limit])
+    return Statement(_NEWER, [chat_id, reader, anchor_id, limit])
 
 
 def update_message(
@@ -132,16 +135,16 @@ def update_message(
             None if metadata is None else canonical_json(metadata),
             None if parts is None else text_of(parts),
             iso(now),
-            message_id,
-            chat_id,
             user_id,
+            chat_id,
+            message_id,
         ],
     )
 
 
 def delete_message(message_id: str, chat_id: str, user_id: str) -> Statement:
     return Statement(
-        "DELETE FROM messages WHERE id = ? AND chat_id = ? AND user_id = ?", [message_id, chat_id, user_id]
+        "DELETE FROM messages WHERE user_id = ? AND chat_id = ? AND id = ?", [user_id, chat_id, message_id]
     )
 
 

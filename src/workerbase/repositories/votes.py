@@ -9,9 +9,9 @@ from workerbase.ports import Statement
 
 _UPSERT = (
     "INSERT INTO votes (message_id, user_id, chat_id, value, created_at, updated_at)"
-    " SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND chat_id = ?3"
-    " AND user_id = ?2)"
-    " ON CONFLICT (message_id, user_id) DO UPDATE SET value = excluded.value, updated_at = ?5"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM messages WHERE user_id = ?2 AND id = ?1"
+    " AND chat_id = ?3)"
+    " ON CONFLICT (user_id, message_id) DO UPDATE SET value = excluded.value, updated_at = ?5"
 )
 
 
@@ -21,14 +21,14 @@ def upsert_vote(message_id: str, user_id: str, chat_id: str, value: str, now: da
 
 def delete_vote(message_id: str, user_id: str, chat_id: str) -> Statement:
     return Statement(
-        "DELETE FROM votes WHERE message_id = ? AND user_id = ? AND chat_id = ?",
-        [message_id, user_id, chat_id],
+        "DELETE FROM votes WHERE user_id = ? AND message_id = ? AND chat_id = ?",
+        [user_id, message_id, chat_id],
     )
 
 
 def select_chat_votes(chat_id: str, user_id: str) -> Statement:
     return Statement(
-        "SELECT message_id, value, updated_at FROM votes WHERE chat_id = ? AND user_id = ?"
+        "SELECT message_id, value, updated_at FROM votes WHERE user_id = ? AND chat_id = ?"
         " ORDER BY message_id",
-        [chat_id, user_id],
+        [user_id, chat_id],
     )

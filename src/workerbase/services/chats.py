@@ -1,14 +1,17 @@
 """Chats: create (client ids welcome, retries idempotent), list, read, update, delete. Every method is
-one D1 round trip; another user's chat is "not found", never "forbidden"."""
+one D1 round trip; another user's chat is "not found", never "forbidden", and its id never conflicts with
+the caller's (ids are per owner)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from workerbase.clock import iso
-from workerbase.errors import WorkerbaseError
+from workerbase.errors import ConstraintViolation, WorkerbaseError
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Database, Statement, run
 from workerbase.records import ChatRecord
@@ -40,7 +43,28 @@ class ChatNotFound(WorkerbaseError):
 class ChatIdTaken(WorkerbaseError):
     status = 409
     code = "chat_id_taken"
-    title = "A different chat already has this id"
+    title = "You have a different chat with this id"
+
+
+class PublicChatIdTaken(WorkerbaseError):
+    status = 409
+    code = "public_chat_id_taken"
+    title = "Another public chat has this id"
+    public_detail = True
+
+
+@contextmanager
+def _refusing_taken_public_ids() -> Iterator[None]:
+    """Public chats are read by id alone (`/v1/public/chats/{id}`), so their ids are unique among public
+    chats (migration 0015): the one unique key a write of the caller's own chat can hit."""
+    try:
+        yield
+    except ConstraintViolation as exc:
+        if exc.kind != "unique":
+            raise
+        raise PublicChatIdTaken(
+            "a public chat with this id exists; public chats are found by id alone"
+        ) from exc
 
 
 class ChatService:
@@ -52,7 +76,8 @@ class ChatService:
         self, user_id: str, *, chat_id: str | None, title: str, visibility: str, metadata: dict[str, Any]
     ) -> tuple[ChatRecord, bool]:
         """The chat, and whether it was created now. Re-posting the same chat (a retried request) returns
-        it unchanged; the same id with other content, or someone else's id, is a 409."""
+        it unchanged; one of the caller's ids with other content is a 409, as is a public chat under an id
+        another public chat has."""
         created = iso(self._now)
         chat = ChatRecord(
             id=chat_id or str(uuid.uuid4()),
@@ -66,18 +91,16 @@ class ChatService:
             updated_at=created,
             last_activity_at=created,
         )
-        inserted, stored = await self._db.batch([chats.insert_chat(chat), chats.select_any(chat.id)])
+        with _refusing_taken_public_ids():
+            inserted, stored = await self._db.batch(
+                [chats.insert_chat(chat), chats.select_owned(chat.id, user_id)]
+            )
         row = stored.first()
         assert row is not None  # inserted now, or there before
         existing = chats.CHAT.decode(row)
         if inserted.meta.changes == 1:
             return existing, True
-        same = (existing.user_id, existing.title, existing.visibility, existing.metadata) == (
-            user_id,
-            title,
-            visibility,
-            metadata,
-        )
+        same = (existing.title, existing.visibility, existing.metadata) == (title, visibility, metadata)
         if not same:
             raise ChatIdTaken("a different chat already has this id")
         return existing, False
@@ -105,7 +128,8 @@ class ChatService:
 
     async def update(self, user_id: str, chat_id: str, **changes: Any) -> ChatRecord:
         update = chats.update_chat(chat_id, user_id, now=self._now, **changes)
-        return self._found((await run(self._db, update)).first())
+        with _refusing_taken_public_ids():
+            return self._found((await run(self._db, update)).first())
 
     async def delete(self, user_id: str, chat_id: str) -> None:
         delete = chats.delete_owned(chat_id, user_id)

@@ -17,12 +17,6 @@ class DocumentNotFound(WorkerbaseError):
     title = "No such document, version or suggestion"
 
 
-class DocumentIdTaken(WorkerbaseError):
-    status = 409
-    code = "document_id_taken"
-    title = "This document id belongs to someone else"
-
-
 class DocumentService:
     def __init__(self, db: Database, now: datetime) -> None:
         self._db = db
@@ -34,8 +28,7 @@ class DocumentService:
         row = await self._first(
             documents.insert_version(doc_id or str(uuid.uuid4()), user_id, kind, title, content, self._now)
         )
-        if row is None:
-            raise DocumentIdTaken("this document id belongs to someone else")
+        assert row is not None  # the insert returns the version it made
         return documents.DOCUMENT.decode(row)
 
     async def get(self, user_id: str, doc_id: str, version: int | None) -> DocumentRecord:

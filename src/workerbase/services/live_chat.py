@@ -59,6 +59,7 @@ class _Sending:
     chat_id: str
     day: str  # the UTC day whose count it takes
     counted: bool = False
+    created_chat: bool = False  # this request made the chat (a send to a new id)
     added_message_id: str | None = None  # set once this request (not an earlier one) stored the message
 
 
@@ -103,24 +104,19 @@ class LiveChatService:
         return await self._start_or_take_back(sending, _job(sending, model, history), history[-1])
 
     async def _count_and_open_chat(self, sending: _Sending, limit: int | None) -> None:
-        """Round trip 1: the chat (created if new) and the day's count. Raises, leaving nothing changed,
-        if the chat is someone else's or the day's limit is reached."""
+        """Round trip 1: the chat (created if new: ids are the caller's, so an existing one is theirs) and
+        the day's count. Past the day's limit it raises, leaving nothing changed."""
         user_id, chat_id = sending.user_id, sending.chat_id
         created = iso(self._now)
         insert = chats.insert_chat(
             ChatRecord(chat_id, user_id, "", "private", {}, False, False, created, created, created)
         )
-        select = chats.select_any(chat_id)
         count = daily_counts.take_one(user_id, sending.day, limit) if limit is not None else None
-        done = await run_batch(self._db, [insert, select] + ([count] if count is not None else []))
+        done = await run_batch(self._db, [insert] + ([count] if count is not None else []))
+        sending.created_chat = done[insert].meta.changes > 0
         sending.counted = count is not None and done[count].meta.changes > 0
-        owner = done[select].first()
-        if owner is None or owner["user_id"] != user_id:
-            await self._take_back(sending)
-            raise ChatNotFound("no such chat")
         if limit is not None and not sending.counted:
-            if done[insert].meta.changes > 0:  # nothing may change: not even the chat this request made
-                await self._db.batch([chats.delete_owned(chat_id, user_id)])
+            await self._take_back(sending)  # nothing may change: not even the chat this request made
             raise DailyLimitReached(limit, self._seconds_until_tomorrow())
 
     async def _store_and_read_history(self, sending: _Sending, message: NewMessage) -> list[MessageRecord]:
@@ -130,7 +126,7 @@ class LiveChatService:
         insert = messages.insert_message(
             message.id, chat_id, user_id, "user", message.parts, message.metadata, self._now
         )
-        select = messages.select_older(chat_id, None, HISTORY_MESSAGES)
+        select = messages.select_older(chat_id, user_id, None, HISTORY_MESSAGES)
         try:
             done = await run_batch(
                 self._db, [messages.touch_chat(chat_id, user_id, self._now), insert, select]
@@ -179,12 +175,15 @@ class LiveChatService:
         return await self._rooms.stop(owner_id, chat_id)
 
     async def _take_back(self, sending: _Sending) -> None:
-        """Undo what a send that fails did: the day's count, and the message if this request added it."""
+        """Undo what a send that fails did: the day's count, the message if this request added it, and the
+        chat if this request made it (unless another tab's message reached it meanwhile)."""
         statements = [daily_counts.give_back(sending.user_id, sending.day)] if sending.counted else []
         if sending.added_message_id is not None:
             statements.append(
                 messages.delete_message(sending.added_message_id, sending.chat_id, sending.user_id)
             )
+        if sending.created_chat:
+            statements.append(chats.delete_if_empty(sending.chat_id, sending.user_id))
         if statements:
             await self._db.batch(statements)
 

@@ -51,7 +51,7 @@ class MessageService:
             messages.insert_message(m.id, chat_id, user_id, m.role, m.parts, m.metadata, self._now)
             for m in new
         ]
-        select = messages.select_by_ids(chat_id, [m.id for m in new])
+        select = messages.select_by_ids(chat_id, user_id, [m.id for m in new])
         try:
             done = await run_batch(self._db, [touch, *inserts, select])
         except ConstraintViolation as exc:
@@ -79,13 +79,13 @@ class MessageService:
         anchor if there is one."""
         newer = direction == "after" and anchor_id is not None
         page = (
-            messages.select_newer(chat_id, anchor_id, limit + 1)
+            messages.select_newer(chat_id, reader, anchor_id, limit + 1)
             if newer and anchor_id is not None
-            else messages.select_older(chat_id, anchor_id, limit + 1)
+            else messages.select_older(chat_id, reader, anchor_id, limit + 1)
         )
         statements = [messages.chat_check(chat_id, reader), page]
         if anchor_id is not None:  # the anchor must be a message of this chat
-            statements.append(messages.anchor(anchor_id, chat_id))
+            statements.append(messages.anchor(anchor_id, chat_id, reader))
         check, rows, *anchor = await self._db.batch(statements)
         if not check.rows:
             raise ChatNotFound("no such chat")
@@ -124,7 +124,7 @@ class MessageService:
 
     async def delete_after(self, user_id: str, chat_id: str, message_id: str) -> None:
         """Remove the messages after `message_id` (edit and regenerate)."""
-        anchor = messages.anchor(message_id, chat_id)
+        anchor = messages.anchor(message_id, chat_id, user_id)
         check = messages.chat_check(chat_id, user_id)
         done = await run_batch(self._db, [anchor, check, messages.delete_after(chat_id, user_id, message_id)])
         if not done[check].rows:

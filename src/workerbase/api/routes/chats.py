@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import ChatServiceDep, LiveEventsDep, PageDep, PrincipalDep
-from workerbase.api.schemas import Metadata, RecordOut
+from workerbase.api.schemas import ClientId, Metadata, RecordOut
 
 router = APIRouter(tags=["chats"])
 
@@ -17,7 +16,9 @@ MAX_TITLE_CHARS = 200
 
 
 class ChatIn(BaseModel):
-    id: UUID | None = Field(default=None, description="Client-generated chat id (the AI SDK makes them).")
+    id: ClientId | None = Field(
+        default=None, description="The client's chat id (the AI SDK makes them); the server's UUID if none."
+    )
     title: str = Field(default="", max_length=MAX_TITLE_CHARS)
     visibility: Literal["private", "public"] = "private"
     metadata: Metadata = Field(default_factory=dict, description="e.g. {source, channel_id, guild_id}")
@@ -56,10 +57,9 @@ async def create_chat(
 ) -> ChatOut:
     """One D1 round trip. Re-posting an identical chat is a no-op 200; the same id with different content
     is 409."""
-    chat_id = str(body.id) if body.id else None
     chat, created = await service.create(
         principal.user_id,
-        chat_id=chat_id,
+        chat_id=body.id,
         title=body.title,
         visibility=body.visibility,
         metadata=body.metadata,
@@ -85,14 +85,18 @@ async def list_chats(
 
 
 @router.get("/chats/{chat_id}")
-async def get_chat(chat_id: str, principal: PrincipalDep, service: ChatServiceDep) -> ChatOut:
+async def get_chat(chat_id: ClientId, principal: PrincipalDep, service: ChatServiceDep) -> ChatOut:
     """One D1 round trip."""
     return ChatOut.of(await service.get(principal.user_id, chat_id))
 
 
 @router.patch("/chats/{chat_id}")
 async def update_chat(
-    chat_id: str, body: ChatPatch, principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
+    chat_id: ClientId,
+    body: ChatPatch,
+    principal: PrincipalDep,
+    service: ChatServiceDep,
+    events: LiveEventsDep,
 ) -> ChatOut:
     """One D1 round trip; only the fields sent change. Open tabs get a `chat` event."""
     updated = ChatOut.of(
@@ -104,7 +108,7 @@ async def update_chat(
 
 @router.delete("/chats/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_chat(
-    chat_id: str, principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
+    chat_id: ClientId, principal: PrincipalDep, service: ChatServiceDep, events: LiveEventsDep
 ) -> Response:
     """One D1 round trip. Open tabs get a `chat-deleted` event; a reply being generated is stopped."""
     await service.delete(principal.user_id, chat_id)
@@ -123,6 +127,6 @@ async def delete_all_chats(
 
 
 @router.get("/public/chats/{chat_id}")
-async def get_public_chat(chat_id: str, service: ChatServiceDep) -> ChatOut:
+async def get_public_chat(chat_id: ClientId, service: ChatServiceDep) -> ChatOut:
     """No auth. 404 unless the chat is public right now. One D1 round trip."""
     return ChatOut.of(await service.get_public(chat_id))

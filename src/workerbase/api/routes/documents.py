@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import DocumentServiceDep, PrincipalDep
-from workerbase.api.schemas import RecordOut
+from workerbase.api.schemas import ClientId, RecordOut
 from workerbase.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -21,7 +20,9 @@ Version = Annotated[int | None, Query(ge=1)]
 
 
 class DocumentIn(BaseModel):
-    id: UUID | None = Field(default=None, description="Post an existing id to add a version.")
+    id: ClientId | None = Field(
+        default=None, description="Your id for the document; post it again to add a version."
+    )
     kind: Literal["text", "code", "sheet", "image"]
     title: str = Field(min_length=1, max_length=200)
     content: str | None = Field(default=None, max_length=MAX_CONTENT_CHARS)
@@ -66,15 +67,14 @@ class SuggestionList(BaseModel):
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def add_version(body: DocumentIn, principal: PrincipalDep, service: DocumentServiceDep) -> DocumentOut:
     """Creates a document, or a new version of one of yours (same id). One D1 round trip."""
-    doc_id = str(body.id) if body.id else None
     return DocumentOut.of(
-        await service.add_version(principal.user_id, doc_id, body.kind, body.title, body.content)
+        await service.add_version(principal.user_id, body.id, body.kind, body.title, body.content)
     )
 
 
 @router.get("/{doc_id}")
 async def get_document(
-    doc_id: str, principal: PrincipalDep, service: DocumentServiceDep, version: Version = None
+    doc_id: ClientId, principal: PrincipalDep, service: DocumentServiceDep, version: Version = None
 ) -> DocumentOut:
     """The latest version, or `?version=`. One D1 round trip."""
     return DocumentOut.of(await service.get(principal.user_id, doc_id, version))
@@ -82,7 +82,7 @@ async def get_document(
 
 @router.get("/{doc_id}/versions")
 async def list_versions(
-    doc_id: str,
+    doc_id: ClientId,
     principal: PrincipalDep,
     service: DocumentServiceDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
@@ -97,7 +97,7 @@ async def list_versions(
 
 @router.delete("/{doc_id}/versions", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_versions_after(
-    doc_id: str, principal: PrincipalDep, service: DocumentServiceDep, after: Annotated[int, Query(ge=1)]
+    doc_id: ClientId, principal: PrincipalDep, service: DocumentServiceDep, after: Annotated[int, Query(ge=1)]
 ) -> Response:
     """Drops the versions after `after` (and their suggestions). One D1 round trip."""
     await service.delete_versions_after(principal.user_id, doc_id, after)
@@ -106,7 +106,7 @@ async def delete_versions_after(
 
 @router.post("/{doc_id}/suggestions", status_code=status.HTTP_201_CREATED)
 async def suggest(
-    doc_id: str, body: SuggestionIn, principal: PrincipalDep, service: DocumentServiceDep
+    doc_id: ClientId, body: SuggestionIn, principal: PrincipalDep, service: DocumentServiceDep
 ) -> SuggestionOut:
     """One D1 round trip."""
     return SuggestionOut.of(
@@ -118,7 +118,7 @@ async def suggest(
 
 @router.get("/{doc_id}/suggestions")
 async def list_suggestions(
-    doc_id: str, principal: PrincipalDep, service: DocumentServiceDep, version: Version = None
+    doc_id: ClientId, principal: PrincipalDep, service: DocumentServiceDep, version: Version = None
 ) -> SuggestionList:
     """Suggestions on the latest version, or `?version=`. One D1 round trip."""
     return SuggestionList(
@@ -128,7 +128,7 @@ async def list_suggestions(
 
 @router.post("/{doc_id}/suggestions/{suggestion_id}/resolve")
 async def resolve(
-    doc_id: str, suggestion_id: str, principal: PrincipalDep, service: DocumentServiceDep
+    doc_id: ClientId, suggestion_id: str, principal: PrincipalDep, service: DocumentServiceDep
 ) -> SuggestionOut:
     """One D1 round trip."""
     return SuggestionOut.of(await service.resolve(principal.user_id, doc_id, suggestion_id))

@@ -4,7 +4,6 @@ it, stop it. What `useChat` with `DefaultChatTransport({api})` calls."""
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +18,7 @@ from workerbase.api.deps import (
 )
 from workerbase.api.downloads import StreamResponse
 from workerbase.api.routes.messages import MessageIn, new_message
+from workerbase.api.schemas import ClientId
 from workerbase.durable import ui_stream
 from workerbase.errors import InvalidArgument
 
@@ -46,7 +46,7 @@ _EVENT_STREAM = {
 
 @router.post("/chats/{chat_id}/stream", response_class=Response, responses={200: _EVENT_STREAM})
 async def send_and_stream(
-    chat_id: UUID, body: StreamIn, principal: PrincipalDep, live: LiveChatDep
+    chat_id: ClientId, body: StreamIn, principal: PrincipalDep, live: LiveChatDep
 ) -> Response:
     """Stores the message (creating the chat if new) and streams the reply as Server-Sent Events
     (`x-vercel-ai-ui-message-stream: v1`). The reply is stored when it ends, also if the client went away.
@@ -56,7 +56,7 @@ async def send_and_stream(
     if message is None:
         raise InvalidArgument("send `message` (or `messages`, the last being the new one)")
     model = live.model_for(body.model)
-    stream = await live.send(principal.user_id, principal.role, str(chat_id), new_message(message), model)
+    stream = await live.send(principal.user_id, principal.role, chat_id, new_message(message), model)
     return StreamResponse(stream, 200, ui_stream.HEADERS)
 
 
@@ -66,7 +66,7 @@ async def send_and_stream(
     responses={200: _EVENT_STREAM, 204: {"description": "No reply is being generated."}},
 )
 async def resume_stream(
-    chat_id: UUID,
+    chat_id: ClientId,
     principal: PrincipalDep,
     chats: ChatServiceDep,
     live: LiveChatDep,
@@ -74,8 +74,8 @@ async def resume_stream(
 ) -> Response:
     """The reply being generated, from its first chunk (or chunk `offset`); 204 when none is. One D1
     round trip (the chat is the caller's), then the room."""
-    await chats.get(principal.user_id, str(chat_id))
-    stream = await live.resume(principal.user_id, str(chat_id), offset)
+    await chats.get(principal.user_id, chat_id)
+    stream = await live.resume(principal.user_id, chat_id, offset)
     if stream is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return StreamResponse(stream, 200, ui_stream.HEADERS)
@@ -83,12 +83,12 @@ async def resume_stream(
 
 @router.post("/chats/{chat_id}/stream/stop", status_code=status.HTTP_204_NO_CONTENT)
 async def stop_stream(
-    chat_id: UUID, principal: PrincipalDep, chats: ChatServiceDep, live: LiveChatDep
+    chat_id: ClientId, principal: PrincipalDep, chats: ChatServiceDep, live: LiveChatDep
 ) -> Response:
     """Stops the reply being generated (the partial reply is stored, marked incomplete); nothing to stop
     is fine too. One D1 round trip, then the room."""
-    await chats.get(principal.user_id, str(chat_id))
-    await live.stop(principal.user_id, str(chat_id))
+    await chats.get(principal.user_id, chat_id)
+    await live.stop(principal.user_id, chat_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -100,7 +100,7 @@ class TicketOut(BaseModel):
 
 @router.post("/chats/{chat_id}/ws-ticket", status_code=status.HTTP_201_CREATED)
 async def websocket_ticket(
-    chat_id: UUID,
+    chat_id: ClientId,
     request: Request,
     principal: PrincipalDep,
     chats: ChatServiceDep,
@@ -110,7 +110,7 @@ async def websocket_ticket(
     """A ticket for one WebSocket connection to the chat (`GET /v1/chats/{id}/ws?ticket=&after=`, see
     `api/chat_sockets.py`), valid 60 s: browsers cannot send headers on a WebSocket, and a long-lived
     token must not go into a URL. One D1 round trip."""
-    await chats.get(principal.user_id, str(chat_id))
-    text, ticket = tickets.issue(str(chat_id), principal.user_id, int(now.timestamp()))
-    url = chat_socket_url(str(request.base_url), str(chat_id), text)
+    await chats.get(principal.user_id, chat_id)
+    text, ticket = tickets.issue(chat_id, principal.user_id, int(now.timestamp()))
+    url = chat_socket_url(str(request.base_url), chat_id, text)
     return TicketOut(ticket=text, expires_at=ticket.expires, url=url)

@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 from workerbase.api.deps import FileUrlsDep, LiveEventsDep, MessageServiceDep, PrincipalDep
 from workerbase.api.file_urls import FileUrls
-from workerbase.api.schemas import Metadata, RecordOut, json_response, json_size
+from workerbase.api.schemas import (
+    LIST_FORM,
+    ONE_FORM,
+    ClientId,
+    Metadata,
+    RecordOut,
+    form_of,
+    json_response,
+    json_size,
+)
 from workerbase.errors import InvalidArgument
 from workerbase.pagination import MAX_LIMIT
 from workerbase.records import MessageRecord
@@ -41,7 +50,7 @@ class MessageBody(BaseModel):
 
 
 class MessageIn(MessageBody):
-    id: str = Field(min_length=1, max_length=128, description="The client's id (the AI SDK generates them).")
+    id: ClientId = Field(description="The client's id (the AI SDK generates them).")
     role: Literal["system", "user", "assistant"]
 
 
@@ -73,8 +82,13 @@ class MessagePage(BaseModel):
     )
 
 
+MessagesIn = Annotated[
+    Annotated[MessageIn, Tag(ONE_FORM)] | Annotated[list[MessageIn], Tag(LIST_FORM)],
+    Discriminator(form_of),
+    Field(description="One message or up to 100."),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Anchor = Annotated[str | None, Query(min_length=1, max_length=128)]
+Anchor = Annotated[ClientId | None, Query()]
 
 
 def new_message(message: MessageIn) -> NewMessage:
@@ -88,8 +102,8 @@ def new_message(message: MessageIn) -> NewMessage:
 
 @router.post("/chats/{chat_id}/messages", status_code=status.HTTP_201_CREATED)
 async def add_messages(
-    chat_id: str,
-    body: Annotated[MessageIn | list[MessageIn], Field(description="One message or up to 100.")],
+    chat_id: ClientId,
+    body: MessagesIn,
     response: Response,
     principal: PrincipalDep,
     service: MessageServiceDep,
@@ -113,7 +127,7 @@ async def add_messages(
 
 @router.get("/chats/{chat_id}/messages", response_model=MessagePage)
 async def list_messages(
-    chat_id: str,
+    chat_id: ClientId,
     principal: PrincipalDep,
     service: MessageServiceDep,
     urls: FileUrlsDep,
@@ -128,7 +142,7 @@ async def list_messages(
 
 @router.get("/public/chats/{chat_id}/messages", response_model=MessagePage)
 async def list_public_messages(
-    chat_id: str,
+    chat_id: ClientId,
     service: MessageServiceDep,
     urls: FileUrlsDep,
     limit: Limit = DEFAULT_PAGE,
@@ -160,8 +174,8 @@ async def _page(
 
 @router.patch("/chats/{chat_id}/messages/{message_id}")
 async def update_message(
-    chat_id: str,
-    message_id: str,
+    chat_id: ClientId,
+    message_id: ClientId,
     body: MessagePatch,
     principal: PrincipalDep,
     service: MessageServiceDep,
@@ -180,7 +194,11 @@ async def update_message(
 
 @router.delete("/chats/{chat_id}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_message(
-    chat_id: str, message_id: str, principal: PrincipalDep, service: MessageServiceDep, events: LiveEventsDep
+    chat_id: ClientId,
+    message_id: ClientId,
+    principal: PrincipalDep,
+    service: MessageServiceDep,
+    events: LiveEventsDep,
 ) -> Response:
     """One D1 round trip. Open tabs get a `messages-deleted` event."""
     await service.delete(principal.user_id, chat_id, message_id)
@@ -190,13 +208,11 @@ async def delete_message(
 
 @router.delete("/chats/{chat_id}/messages", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_messages_after(
-    chat_id: str,
+    chat_id: ClientId,
     principal: PrincipalDep,
     service: MessageServiceDep,
     events: LiveEventsDep,
-    after: Annotated[
-        str, Query(min_length=1, max_length=128, description="Keep this message; drop the rest.")
-    ],
+    after: Annotated[ClientId, Query(description="Keep this message; drop the rest.")],
 ) -> Response:
     """Removes the messages after `after` (edit and regenerate). One D1 round trip. Open tabs get a
     `messages-deleted` event."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from workerbase.api.deps import PrincipalDep, VoteServiceDep
+from workerbase.api.schemas import ClientId
 
 router = APIRouter(tags=["votes"])
 
@@ -28,7 +29,7 @@ class VoteList(BaseModel):
 
 @router.put("/chats/{chat_id}/messages/{message_id}/vote", status_code=status.HTTP_204_NO_CONTENT)
 async def vote(
-    chat_id: str, message_id: str, body: VoteIn, principal: PrincipalDep, service: VoteServiceDep
+    chat_id: ClientId, message_id: ClientId, body: VoteIn, principal: PrincipalDep, service: VoteServiceDep
 ) -> Response:
     """Sets (or changes) the caller's vote. One D1 round trip."""
     await service.vote(principal.user_id, chat_id, message_id, body.value)
@@ -36,14 +37,16 @@ async def vote(
 
 
 @router.delete("/chats/{chat_id}/messages/{message_id}/vote", status_code=status.HTTP_204_NO_CONTENT)
-async def unvote(chat_id: str, message_id: str, principal: PrincipalDep, service: VoteServiceDep) -> Response:
+async def unvote(
+    chat_id: ClientId, message_id: ClientId, principal: PrincipalDep, service: VoteServiceDep
+) -> Response:
     """One D1 round trip; 404 when there is no vote."""
     await service.unvote(principal.user_id, chat_id, message_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/chats/{chat_id}/votes")
-async def chat_votes(chat_id: str, principal: PrincipalDep, service: VoteServiceDep) -> VoteList:
+async def chat_votes(chat_id: ClientId, principal: PrincipalDep, service: VoteServiceDep) -> VoteList:
     """All of the caller's votes in a chat. One D1 round trip."""
     found = await service.chat_votes(principal.user_id, chat_id)
     return VoteList(items=[VoteOut(message_id=m, value=v, updated_at=u) for m, v, u in found])
