@@ -840,7 +840,7 @@ export interface components {
         ChatIn: {
             /**
              * Id
-             * @description Client-generated chat id (the AI SDK makes them).
+             * @description The client's chat id (the AI SDK makes them); the server's UUID if none.
              */
             id?: string | null;
             /**
@@ -941,7 +941,7 @@ export interface components {
         DocumentIn: {
             /**
              * Id
-             * @description Post an existing id to add a version.
+             * @description Your id for the document; post it again to add a version.
              */
             id?: string | null;
             /**
@@ -1969,7 +1969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `chat_id_taken`: A different chat already has this id */
+            /** @description `chat_id_taken`: You have a different chat with this id; `public_chat_id_taken`: Another public chat has this id */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,6 +2246,15 @@ export interface operations {
             };
             /** @description `not_found`: no such object, or not the caller's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `public_chat_id_taken`: Another public chat has this id */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3439,15 +3448,6 @@ export interface operations {
             };
             /** @description `insufficient_scope`: the credential may not do this */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `document_id_taken`: This document id belongs to someone else */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -97,7 +97,7 @@ async def test_a_bad_id_in_a_path_or_query_is_422(
 ) -> None:
     chat_id = await new_chat(api, ada)
     quoted = httpx.URL(f"/v1/chats/{chat_id}/messages/x").copy_with(
-        raw_path=f"/v1/chats/{chat_id}/messages/{bad_id}".encode("utf-8")
+        raw_path=f"/v1/chats/{chat_id}/messages/{bad_id}".encode()
         .replace(b"\x00", b"%00")
         .replace(b" ", b"%20")
         .replace("é".encode(), b"%C3%A9")
