@@ -13,6 +13,7 @@ Every variable read here is documented in README.md, `.dev.vars.example` and `wr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -128,6 +129,19 @@ def _origins(name: str, value: str) -> tuple[str, ...] | None:
     return origins or None
 
 
+# A header name is an RFC 9110 token.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _header_names(name: str, value: str) -> tuple[str, ...] | None:
+    """Request headers a browser app sends beyond those the API allows already (api/cors.py)."""
+    names = tuple(items(value))
+    for header in names:
+        if not _HEADER_NAME.fullmatch(header):
+            raise ConfigurationError(f"{name}: {header!r} is not a header name")
+    return names or None
+
+
 def _secret(name: str, value: str) -> str:
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigurationError(f"{name} must be at least {MIN_SECRET_BYTES} bytes when set")
@@ -225,6 +239,10 @@ class Settings:
     )
     # Browser apps on these origins may call the API (api/cors.py); none by default: no CORS headers.
     cors_origins: tuple[str, ...] = field(default=(), metadata=variable("CORS_ORIGINS", _origins))
+    # Request headers of the app's own (e.g. X-Tenant-Id) its preflights may ask for, beyond ours.
+    cors_allow_headers: tuple[str, ...] = field(
+        default=(), metadata=variable("CORS_ALLOW_HEADERS", _header_names)
+    )
     files: FileSettings = field(default=FileSettings(), metadata=group(FileSettings))
     models: ModelSettings = field(default=ModelSettings(), metadata=group(ModelSettings))
 

@@ -181,3 +181,23 @@ def test_origins_are_parsed_and_validated() -> None:
     ]:
         with pytest.raises(ConfigurationError, match="CORS_ORIGINS"):
             origins(bad)
+
+
+async def test_an_apps_own_request_headers_are_allowed_from_the_setting(platform: Platform) -> None:
+    settings = replace(platform.settings, cors_origins=(APP,), cors_allow_headers=("X-Tenant-Id",))
+    app = create_app(lambda scope: replace(platform, settings=settings))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as client:
+        answered = await client.options("/v1/chats", headers=preflight(headers="authorization, x-tenant-id"))
+    allowed = answered.headers["access-control-allow-headers"].lower().split(", ")
+    assert {"authorization", "content-type", "x-tenant-id"} <= set(allowed)
+
+
+def test_allowed_headers_are_parsed_and_validated() -> None:
+    def headers(value: str) -> tuple[str, ...]:
+        return Settings.from_env({**REQUIRED, "CORS_ALLOW_HEADERS": value}.get).cors_allow_headers
+
+    assert Settings.from_env(REQUIRED.get).cors_allow_headers == ()
+    assert headers(" X-Tenant-Id, x-trace ,") == ("X-Tenant-Id", "x-trace")
+    for bad in ["X Tenant", "X-Tenant:1", "é"]:
+        with pytest.raises(ConfigurationError, match="CORS_ALLOW_HEADERS"):
+            headers(bad)

@@ -70,7 +70,7 @@ class CorsPreflight:
             origin = headers.get(b"origin")
             if origins and origin is not None and b"access-control-request-method" in headers:
                 if _allows(origins, origin.decode("latin-1")):
-                    await _preflight_answered(send)
+                    await _preflight_answered(scope, send)
                 else:
                     await _origin_refused(scope, send)
                 return
@@ -105,10 +105,11 @@ def _response_headers(origins: tuple[str, ...], origin: str | None) -> list[tupl
     ]
 
 
-async def _preflight_answered(send: Send) -> None:
+async def _preflight_answered(scope: Scope, send: Send) -> None:
+    allowed = ", ".join((ALLOWED_HEADERS, *scope["state"]["platform"].settings.cors_allow_headers))
     headers = [
         (b"access-control-allow-methods", ALLOWED_METHODS.encode()),
-        (b"access-control-allow-headers", ALLOWED_HEADERS.encode()),
+        (b"access-control-allow-headers", allowed.encode()),
         (b"access-control-max-age", MAX_AGE.encode()),
     ]
     await send({"type": "http.response.start", "status": 204, "headers": headers})
