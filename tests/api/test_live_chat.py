@@ -509,6 +509,76 @@ async def test_a_refused_send_to_a_new_chat_leaves_no_chat_behind(
     assert len(await eventually_stored(live, ada, new_chat, 2)) == 2
 
 
+async def test_the_ai_sdks_own_chat_sends_regenerates_and_edits(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase
+) -> None:
+    """Issue 13: `chat.regenerate()` and an edit (`chat.sendMessage({text, messageId})`) were 409s. Driven
+    by the npm `ai` package's `AbstractChat` and `DefaultChatTransport` (tests/api/ai_sdk_chat.mjs), with the
+    SDK's own ids: the server drops the tail and answers again, and it keeps what the client shows."""
+    token = ada["authorization"].removeprefix("Bearer ")
+    script = PROJECT_ROOT / "tests" / "api" / "ai_sdk_chat.mjs"
+    driver = await asyncio.create_subprocess_exec(
+        find_node(),
+        str(script),
+        str(live.base_url).rstrip("/"),
+        token,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+    )
+    output, _ = await driver.communicate()
+    assert driver.returncode == 0
+    result = json.loads(output)
+    steps = result["steps"]
+    first_user, first_reply = steps["sent"]
+    regenerated_user, regenerated_reply = steps["regenerated"]
+    edited_user, edited_reply = steps["edited"]
+    assert first_user["id"] == regenerated_user["id"] == edited_user["id"]
+    assert len({first_reply["id"], regenerated_reply["id"], edited_reply["id"]}) == 3
+    assert edited_user["parts"] == [{"type": "text", "text": "Tell me about lighthouses"}]
+    # The server holds what the client shows: the edited message and the last reply, nothing else.
+    stored = await messages_of(live, ada, result["chatId"])
+    assert [(m["id"], m["role"]) for m in stored] == [
+        (edited_user["id"], "user"),
+        (edited_reply["id"], "assistant"),
+    ]
+    assert stored[0]["parts"] == edited_user["parts"]
+    assert stored[1]["parts"] == [{"type": "text", "text": "Hello there, friend."}]
+    # Each answer saw the history as it then was: the regenerate without the old reply, the edit alone.
+    asked = [[m["content"] for m in request["body"]["messages"]] for request in fake.requests]
+    assert asked == [["Tell me about harbors"]] * 2 + [["Tell me about lighthouses"]]
+    counts = await db.query("SELECT count FROM daily_message_counts")
+    assert [row["count"] for row in counts.rows] == [3]
+
+
+async def test_answering_again_is_all_or_nothing_and_only_for_the_callers_user_messages(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI
+) -> None:
+    chat_id = str(uuid.uuid4())
+    body = {"message": user_message("Once"), "model": "echo"}
+    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+        await read_all(response)
+    before = await messages_of(live, ada, chat_id)
+    reply = before[1]
+    # The assistant's reply is not a user message to edit; a message id of another chat conflicts.
+    as_user = {"id": reply["id"], "role": "user", "parts": [{"type": "text", "text": "x"}]}
+    refused = await live.post(
+        f"/v1/chats/{chat_id}/stream", json={"message": as_user, "trigger": "regenerate-message"}, headers=ada
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "message_id_conflict")
+    other = (await live.post("/v1/chats", json={}, headers=ada)).json()["id"]
+    moved = {**before[0], "parts": [{"type": "text", "text": "moved"}]}
+    refused = await live.post(
+        f"/v1/chats/{other}/stream", json={"message": moved, "messageId": moved["id"]}, headers=ada
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "message_id_conflict")
+    assert await messages_of(live, ada, chat_id) == before
+    assert await messages_of(live, ada, other) == []
+    assert len(fake.requests) == 1
+    # Without the trigger, re-sending an answered message is refused as before.
+    again = await live.post(f"/v1/chats/{chat_id}/stream", json=body, headers=ada)
+    assert (again.status_code, again.json()["code"]) == (409, "message_already_answered")
+
+
 async def test_guests_have_their_own_daily_limit(live: httpx.AsyncClient, fake: FakeOpenAI) -> None:
     session = (await live.post("/v1/auth/guest")).json()
     visitor = {"authorization": f"Bearer {session['access_token']}"}

@@ -47,6 +47,11 @@ _UPDATE = (
     " content_text = coalesce(?3, content_text), updated_at = ?4"
     f" WHERE user_id = ?5 AND chat_id = ?6 AND id = ?7 RETURNING {MESSAGE.columns()}"
 )
+# A user message's content as a whole (regenerate and edit): metadata too, so a re-insert compares equal.
+_REPLACE = (
+    "UPDATE messages SET parts = ?1, metadata = ?2, content_text = ?3, updated_at = ?4"
+    " WHERE user_id = ?5 AND chat_id = ?6 AND id = ?7 AND role = 'user'"
+)
 _DELETE_AFTER = (
     "DELETE FROM messages WHERE user_id = ?2 AND chat_id = ?1"  # noqa: S608
     f" AND seq > ({_ANCHOR})"
@@ -139,6 +144,21 @@ def update_message(
             chat_id,
             message_id,
         ],
+    )
+
+
+def replace_user_message(
+    message_id: str,
+    chat_id: str,
+    user_id: str,
+    parts: list[dict[str, Any]],
+    metadata: dict[str, Any] | None,
+    now: datetime,
+) -> Statement:
+    encoded_metadata = None if metadata is None else canonical_json(metadata)
+    return Statement(
+        _REPLACE,
+        [canonical_json(parts), encoded_metadata, text_of(parts), iso(now), user_id, chat_id, message_id],
     )
 
 

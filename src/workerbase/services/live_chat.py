@@ -91,16 +91,29 @@ class LiveChatService:
         return requested
 
     async def send(
-        self, user_id: str, role: str, chat_id: str, message: NewMessage, model: str
+        self,
+        user_id: str,
+        role: str,
+        chat_id: str,
+        message: NewMessage,
+        model: str,
+        *,
+        answer_again: bool = False,
     ) -> BodyStream:
         """Store the user's message and stream the reply. 429 past the day's limit (nothing stored);
         409 if a reply is being generated in the chat (the message is taken back, as when the room
-        fails)."""
+        fails).
+
+        `answer_again` is the AI SDK's regenerate and edit: the message may be one of the chat's already,
+        and then it takes the new content, the messages after it are dropped and it is answered again, in
+        the same batch that reads the history. That is not taken back if the room then refuses to start
+        (a reply is running, or the room failed): the chat ends with the message, unanswered, and sending
+        it again answers it."""
         if message.role != "user":
             raise InvalidArgument("the message to send must have the role `user`")
         sending = _Sending(user_id, chat_id, day=self._now.date().isoformat())
         await self._count_and_open_chat(sending, self._models.daily_limit(role))
-        history = await self._store_and_read_history(sending, message)
+        history = await self._store_and_read_history(sending, message, answer_again)
         return await self._start_or_take_back(sending, _job(sending, model, history), history[-1])
 
     async def _count_and_open_chat(self, sending: _Sending, limit: int | None) -> None:
@@ -119,18 +132,31 @@ class LiveChatService:
             await self._take_back(sending)  # nothing may change: not even the chat this request made
             raise DailyLimitReached(limit, self._seconds_until_tomorrow())
 
-    async def _store_and_read_history(self, sending: _Sending, message: NewMessage) -> list[MessageRecord]:
+    async def _store_and_read_history(
+        self, sending: _Sending, message: NewMessage, answer_again: bool
+    ) -> list[MessageRecord]:
         """Round trip 2: the message (idempotent like POST /messages) and the chat's recent history,
-        oldest first, which must end with this message: otherwise the send is taken back and refused."""
+        oldest first, which must end with this message: otherwise the send is taken back and refused.
+        To answer a message again, it first takes the new content and the messages after it go (then the
+        insert finds it identical and does nothing, or adds it if it is new)."""
         user_id, chat_id = sending.user_id, sending.chat_id
+        replace = (
+            [
+                messages.replace_user_message(
+                    message.id, chat_id, user_id, message.parts, message.metadata, self._now
+                ),
+                messages.delete_after(chat_id, user_id, message.id),
+            ]
+            if answer_again
+            else []
+        )
         insert = messages.insert_message(
             message.id, chat_id, user_id, "user", message.parts, message.metadata, self._now
         )
         select = messages.select_older(chat_id, user_id, None, HISTORY_MESSAGES)
+        touch = messages.touch_chat(chat_id, user_id, self._now)
         try:
-            done = await run_batch(
-                self._db, [messages.touch_chat(chat_id, user_id, self._now), insert, select]
-            )
+            done = await run_batch(self._db, [touch, *replace, insert, select])
         except ConstraintViolation as exc:
             await self._take_back(sending)
             if "message_id_conflict" in str(exc):

@@ -3,7 +3,7 @@ it, stop it. What `useChat` with `DefaultChatTransport({api})` calls."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,13 +27,23 @@ router = APIRouter(tags=["live chat"])
 
 class StreamIn(BaseModel):
     """`message` (the user's new message, what the ai-chatbot sends), or `messages` as `useChat`'s
-    default transport sends them (the whole conversation; the last one is the new message)."""
+    default transport sends them (the whole conversation; the last one is the new message).
 
-    model_config = ConfigDict(extra="ignore")  # the transport also sends id, trigger, messageId
+    The transport's `trigger` and `messageId` say how: `regenerate-message` (`chat.regenerate()`: the last
+    message is the user's message to answer again) or `submit-message` with the `messageId` of the last
+    message (`chat.sendMessage({text, messageId})`: an edit). Either way the server gives that message the
+    content sent, drops the messages after it and answers again, atomically."""
+
+    model_config = ConfigDict(extra="ignore")  # the transport also sends the chat's `id`
 
     message: MessageIn | None = None
     messages: list[MessageIn] | None = Field(default=None, min_length=1)
     model: str | None = Field(default=None, max_length=200)
+    selected_chat_model: str | None = Field(
+        default=None, alias="selectedChatModel", max_length=200, description="The ai-chatbot's `model`."
+    )
+    trigger: Literal["submit-message", "regenerate-message"] | None = None
+    message_id: ClientId | None = Field(default=None, alias="messageId")
 
 
 _EVENT_STREAM = {
@@ -55,8 +65,11 @@ async def send_and_stream(
     message = body.message or (body.messages[-1] if body.messages else None)
     if message is None:
         raise InvalidArgument("send `message` (or `messages`, the last being the new one)")
-    model = live.model_for(body.model)
-    stream = await live.send(principal.user_id, principal.role, chat_id, new_message(message), model)
+    model = live.model_for(body.model or body.selected_chat_model)
+    answer_again = body.trigger == "regenerate-message" or body.message_id == message.id
+    stream = await live.send(
+        principal.user_id, principal.role, chat_id, new_message(message), model, answer_again=answer_again
+    )
     return StreamResponse(stream, 200, ui_stream.HEADERS)
 
 

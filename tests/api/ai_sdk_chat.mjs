@@ -1,0 +1,49 @@
+// Drives a chat with the AI SDK's own client classes, as `useChat` does: `AbstractChat` (what the React,
+// Vue and Svelte hooks wrap) over `DefaultChatTransport`, against our server. Usage:
+//   node ai_sdk_chat.mjs <base url> <access token>
+// It sends a message, regenerates the reply (`chat.regenerate()`), edits the message
+// (`chat.sendMessage({text, messageId})`) and prints, as JSON, the chat's id and its messages after each
+// step. The chat id and message ids are the SDK's own `generateId()` ids.
+import { AbstractChat, DefaultChatTransport, generateId } from "ai";
+
+const [baseUrl, token] = process.argv.slice(2);
+
+// The hooks keep this state in React/Vue/Svelte; plain arrays do for a test.
+class PlainState {
+  status = "ready";
+  error = undefined;
+  messages = [];
+  pushMessage = (message) => this.messages.push(message);
+  popMessage = () => this.messages.pop();
+  replaceMessage = (index, message) => {
+    this.messages[index] = message;
+  };
+  snapshot = (thing) => structuredClone(thing);
+}
+
+const id = generateId();
+const chat = new AbstractChat({
+  id,
+  state: new PlainState(),
+  transport: new DefaultChatTransport({
+    api: `${baseUrl}/v1/chats/${id}/stream`,
+    headers: { authorization: `Bearer ${token}` },
+  }),
+});
+
+const steps = {};
+const snapshot = () => chat.messages.map(({ id, role, parts }) => ({ id, role, parts }));
+const check = () => {
+  if (chat.error) throw chat.error;
+};
+
+await chat.sendMessage({ text: "Tell me about harbors" });
+check();
+steps.sent = snapshot();
+await chat.regenerate();
+check();
+steps.regenerated = snapshot();
+await chat.sendMessage({ text: "Tell me about lighthouses", messageId: chat.messages[0].id });
+check();
+steps.edited = snapshot();
+process.stdout.write(JSON.stringify({ chatId: id, steps }));
