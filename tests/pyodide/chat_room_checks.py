@@ -292,7 +292,7 @@ async def test_tabs_get_events_over_hibernatable_websockets_also_after_an_evicti
     assert reused.headers.get("content-type") == "application/problem+json"
     forged = await world.fetch(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}x"))
     assert (forged.status, json.loads(await forged.text())["code"]) == (403, "invalid_ticket")
-    elsewhere = await world.fetch(upgrade("/v1/chats/nope/ws"))
+    elsewhere = await world.fetch(upgrade("/v1/chats/.nope/ws"))  # not a chat id
     assert elsewhere.status == 404
     bad_after = await world.fetch(upgrade(f"/v1/chats/{chat}/ws?ticket={ticket}&after=x"))
     assert (bad_after.status, json.loads(await bad_after.text())["code"]) == (400, "invalid_argument")
