@@ -35,6 +35,7 @@ from workerbase.env_vars import (
     variable_names,
 )
 from workerbase.errors import ConfigurationError
+from workerbase.logs import get_logger
 from workerbase.media_types import FILE_TYPES, FileType
 
 Environment = Literal["development", "staging", "production"]
@@ -225,6 +226,16 @@ class ModelSettings:
     def daily_limit(self, role: str) -> int | None:
         return dict(self.daily_messages).get(role)
 
+    def warnings(self) -> list[str]:
+        """What is allowed but likely a mistake: said once per deployment when its settings are read."""
+        if self.provider == "openai" and self.api_key is None:
+            return [
+                f"MODEL_API_KEY is not set: live chat replies from {self.base_url} will fail (each failed"
+                " reply is stored with its error and gives the user's daily message back) unless that server"
+                " needs no key, as a local Ollama does"
+            ]
+        return []
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -276,4 +287,6 @@ def settings_for_env(lookup: EnvLookup) -> Settings:
         return last[1]
     settings = Settings.from_env(dict(zip(VARIABLES, values, strict=True)).get)
     _last_parsed = (values, settings)
+    for warning in settings.models.warnings():
+        get_logger().warning(warning)
     return settings

@@ -28,7 +28,7 @@ from workerbase.api.chat_sockets import SocketRefusal, open_chat_socket
 from workerbase.bindings.local.chat_rooms import LocalChatRooms
 from workerbase.bindings.local.platform import open_local_platform
 from workerbase.clock import utc_now
-from workerbase.config import Settings
+from workerbase.config import Settings, settings_for_env
 from workerbase.errors import ConfigurationError
 from workerbase.logs import get_logger
 from workerbase.platform import Platform
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("uvicorn.error").addFilter(_DeniedUpgradeNoise())
     try:
         env = local_environment(args.dev_vars, os.environ, args.state_dir)
-        settings = Settings.from_env(env.get)
+        settings = settings_for_env(env.get)  # logs the settings' warnings
         platform, applied = open_local_runtime(args.state_dir, args.migrations_dir, settings)
     except ConfigurationError as exc:
         sys.exit(f"workerbase-local: configuration error: {exc}")

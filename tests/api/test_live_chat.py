@@ -16,12 +16,15 @@ import pytest
 import websockets
 from fastapi import FastAPI
 
-from tests.api.conftest import CountingDatabase
+from tests.api.conftest import Clock, CountingDatabase
 from tests.api.live_support import FakeOpenAI, read_all, serving, sse_chunks
 from tests.node import find_node
+from workerbase.bootstrap import Services
 from workerbase.config import ModelSettings, Settings
 from workerbase.local import PROJECT_ROOT, ChatSocketsFirst
 from workerbase.platform import Platform
+from workerbase.ports import GenerationJob, Outcome
+from workerbase.services.live_chat import store_reply
 
 MODELS = ("echo", "gated", "fails", "denied", "breaks", "hangs")
 DAILY_LIMIT = 4
@@ -271,6 +274,41 @@ async def test_upstream_failures_end_the_stream_with_an_error_and_an_incomplete_
         "incomplete": True,
         "error": error,
     }
+
+
+async def test_a_failed_reply_gives_the_daily_message_back_once(
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, platform: Platform, clock: Clock
+) -> None:
+    """Issue 13: a model that fails (before or during its reply) does not spend the user's message of the
+    day. The give-back is in the reply's own batch, so the room's retries of
+    a store give nothing back twice."""
+    chat_id = str(uuid.uuid4())
+
+    async def send(model: str) -> None:
+        body = {"message": user_message(model), "model": model}
+        async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=ada) as response:
+            await read_all(response)
+
+    async def count() -> int:
+        rows = (await platform.db.query("SELECT count FROM daily_message_counts")).rows
+        value = rows[0]["count"]
+        assert isinstance(value, int)
+        return value
+
+    await send("echo")
+    await send("fails")
+    await send("breaks")
+    assert await count() == 1
+    stored = await messages_of(live, ada, chat_id)
+    failed = stored[3]
+    assert failed["metadata"]["finishReason"] == "error"
+    day = clock.now.date().isoformat()
+    user_id = (await live.get("/v1/me", headers=ada)).json()["id"]
+    job = GenerationJob(chat_id, user_id, failed["id"], "fails", counted_day=day)
+    retried = Outcome("error", failed["metadata"]["error"])  # the room's alarm storing it again
+    await store_reply(Services(platform, clock.now).messages, job, failed["parts"][0]["text"], retried)
+    assert await count() == 1
+    assert len(await messages_of(live, ada, chat_id)) == 6
 
 
 async def test_the_daily_limit_counts_messages_and_changes_nothing_when_reached(

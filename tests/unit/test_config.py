@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -239,3 +240,19 @@ def test_every_variable_read_is_documented() -> None:
     in_example = set(re.findall(r"^#? ?([A-Z_]+)=", example, flags=re.MULTILINE))
     assert in_readme == set(VARIABLES)
     assert in_example == set(VARIABLES)
+
+
+def test_a_missing_model_key_is_said_once_when_the_settings_are_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = {"ENVIRONMENT": "development", "JWT_SECRETS": "w" * 40}
+    with caplog.at_level(logging.WARNING, logger="workerbase"):
+        settings_for_env(env.get)
+        settings_for_env(env.get)
+    warned = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warned) == 1
+    assert warned[0].startswith("MODEL_API_KEY is not set")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="workerbase"):
+        settings_for_env({**env, "MODEL_API_KEY": "sk-x"}.get)
+    assert caplog.records == []

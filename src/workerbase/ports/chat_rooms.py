@@ -49,6 +49,9 @@ class GenerationJob:
     reply_id: str  # the assistant message's id, chosen before it exists
     model: str
     history: Sequence[ModelMessage] = field(default_factory=list)
+    # The UTC day whose daily message count the send took (None: no limit counted it): given back if the
+    # model fails. Jobs stored before this field existed read as None.
+    counted_day: str | None = None
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "history": [asdict(m) for m in self.history]})
@@ -67,6 +70,11 @@ class Outcome:
     @property
     def incomplete(self) -> bool:
         return self.finish_reason != "stop"
+
+    @property
+    def failed(self) -> bool:
+        """The model (or the room running it) failed: not the user's doing, unlike a stop."""
+        return self.finish_reason in ("error", "interrupted")
 
 
 # Stores the finished reply (D1 through the messages service); may raise, and is then retried by the alarm.

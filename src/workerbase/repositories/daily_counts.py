@@ -24,5 +24,15 @@ def give_back(user_id: str, day: str) -> Statement:
     )
 
 
+def give_back_unless_stored(user_id: str, day: str, message_id: str) -> Statement:
+    """`give_back`, once: only while the message is not stored, so it goes in the batch that stores it
+    (before the insert), and a retried store gives nothing back twice."""
+    return Statement(
+        "UPDATE daily_message_counts SET count = count - 1 WHERE user_id = ?1 AND day = ?2 AND count > 0"
+        " AND NOT EXISTS (SELECT 1 FROM messages WHERE user_id = ?1 AND id = ?3)",
+        [user_id, day, message_id],
+    )
+
+
 def forget_before(day: str) -> Statement:
     return Statement("DELETE FROM daily_message_counts WHERE day < ?", [day])

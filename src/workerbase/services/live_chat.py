@@ -71,6 +71,7 @@ def _job(sending: _Sending, model: str, history: list[MessageRecord]) -> Generat
         reply_id=str(uuid.uuid4()),
         model=model,
         history=[ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
+        counted_day=sending.day if sending.counted else None,
     )
 
 
@@ -224,14 +225,20 @@ async def store_reply(
     message_service: MessageService, job: GenerationJob, text: str, outcome: Outcome
 ) -> None:
     """What a room does when a reply ends: store it as the chat's next assistant message. Idempotent (the
-    reply's id is fixed), so the room's alarm may retry it."""
+    reply's id is fixed), so the room's alarm may retry it. A reply the model failed to give (an error, or
+    the room interrupted) does not spend the user's daily message: the count is given back with it."""
     metadata: dict[str, Any] = {"model": job.model, "finishReason": outcome.finish_reason}
     if outcome.incomplete:
         metadata["incomplete"] = True
     if outcome.error:
         metadata["error"] = outcome.error
     reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
+    give_back = (
+        [daily_counts.give_back_unless_stored(job.user_id, job.counted_day, job.reply_id)]
+        if outcome.failed and job.counted_day is not None
+        else []
+    )
     try:
-        await message_service.add(job.user_id, job.chat_id, [reply])
+        await message_service.add(job.user_id, job.chat_id, [reply], also=give_back)
     except ChatNotFound:
         return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry

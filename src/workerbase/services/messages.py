@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from workerbase.errors import ConstraintViolation, WorkerbaseError
-from workerbase.ports import Database, run
+from workerbase.ports import Database, Statement, run
 from workerbase.records import MessageRecord
 from workerbase.repositories import messages
 from workerbase.repositories.batches import run_batch
@@ -41,11 +42,12 @@ class MessageService:
         self._now = now
 
     async def add(
-        self, user_id: str, chat_id: str, new: list[NewMessage]
+        self, user_id: str, chat_id: str, new: list[NewMessage], also: Sequence[Statement] = ()
     ) -> tuple[list[MessageRecord], bool]:
         """Append messages in order, all or nothing; returns them and whether any was new. Re-posting a
         message with the same id and content changes nothing (a retried request); the same id with other
-        content makes the whole request a 409 (the schema's trigger aborts the batch)."""
+        content makes the whole request a 409 (the schema's trigger aborts the batch). `also` runs first
+        in the same batch (what must happen with the messages, or not at all)."""
         touch = messages.touch_chat(chat_id, user_id, self._now)
         inserts = [
             messages.insert_message(m.id, chat_id, user_id, m.role, m.parts, m.metadata, self._now)
@@ -53,7 +55,7 @@ class MessageService:
         ]
         select = messages.select_by_ids(chat_id, user_id, [m.id for m in new])
         try:
-            done = await run_batch(self._db, [touch, *inserts, select])
+            done = await run_batch(self._db, [*also, touch, *inserts, select])
         except ConstraintViolation as exc:
             if "message_id_conflict" in str(exc):
                 raise MessageIdConflict("a message id in the request exists with different content") from exc
