@@ -861,6 +861,12 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /**
+             * System Prompt
+             * @description What the model is told before this chat's messages; empty: the server's default.
+             * @default
+             */
+            system_prompt?: string;
         };
         /** ChatOut */
         ChatOut: {
@@ -884,6 +890,8 @@ export interface components {
             updated_at: string;
             /** Last Activity At */
             last_activity_at: string;
+            /** System Prompt */
+            system_prompt: string;
         };
         /** ChatPage */
         ChatPage: {
@@ -902,6 +910,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            /** System Prompt */
+            system_prompt?: string | null;
             /** Archived */
             archived?: boolean | null;
             /** Pinned */
@@ -1159,6 +1169,32 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /**
+         * PublicChatOut
+         * @description A chat as anyone may read it while it is public: without its owner's system prompt.
+         */
+        PublicChatOut: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Visibility */
+            visibility: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Archived */
+            archived: boolean;
+            /** Pinned */
+            pinned: boolean;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /** Last Activity At */
+            last_activity_at: string;
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -1221,6 +1257,11 @@ export interface components {
          * StreamIn
          * @description `message` (the user's new message, what the ai-chatbot sends), or `messages` as `useChat`'s
          *     default transport sends them (the whole conversation; the last one is the new message).
+         *
+         *     The transport's `trigger` and `messageId` say how: `regenerate-message` (`chat.regenerate()`: the last
+         *     message is the user's message to answer again) or `submit-message` with the `messageId` of the last
+         *     message (`chat.sendMessage({text, messageId})`: an edit). Either way the server gives that message the
+         *     content sent, drops the messages after it and answers again, atomically.
          */
         StreamIn: {
             message?: components["schemas"]["MessageIn"] | null;
@@ -1228,6 +1269,15 @@ export interface components {
             messages?: components["schemas"]["MessageIn"][] | null;
             /** Model */
             model?: string | null;
+            /**
+             * Selectedchatmodel
+             * @description The ai-chatbot's `model`.
+             */
+            selectedChatModel?: string | null;
+            /** Trigger */
+            trigger?: ("submit-message" | "regenerate-message") | null;
+            /** Messageid */
+            messageId?: string | null;
         };
         /** SuggestionIn */
         SuggestionIn: {
@@ -2317,7 +2367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChatOut"];
+                    "application/json": components["schemas"]["PublicChatOut"];
                 };
             };
             /** @description `not_found`: no such object, or not the caller's */

@@ -214,6 +214,8 @@ class ModelSettings:
     allowed: tuple[str, ...] = field(default=(), metadata=variable("MODELS", names))
     # Longest wait for the first bytes of a reply and between two of its chunks.
     timeout_seconds: float = field(default=30.0, metadata=variable("MODEL_TIMEOUT_SECONDS", integer(1, 600)))
+    # What the model is told before a chat's messages, unless the chat has its own system prompt.
+    system_prompt: str | None = field(default=None, metadata=variable("SYSTEM_PROMPT", text))
     # Messages a user may send per UTC day, by role; roles not listed have no limit.
     daily_messages: tuple[tuple[str, int], ...] = field(
         default=(("guest", 20), ("user", 50)), metadata=variable("DAILY_MESSAGE_LIMITS", _role_limits)

@@ -55,6 +55,7 @@ class ChatRecord:
     created_at: str
     updated_at: str
     last_activity_at: str
+    system_prompt: str = ""
 
 
 @dataclass(frozen=True, slots=True)

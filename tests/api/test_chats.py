@@ -188,3 +188,18 @@ async def test_limits(api: httpx.AsyncClient, ada: dict[str, str], db: CountingD
         f"/v1/chats/{chat['id']}", json={"metadata": {"blob": "x" * 16 * 1024}}, headers=ada
     )
     assert too_big.status_code == 422
+
+
+async def test_a_chats_system_prompt_is_its_owners_and_not_shown_publicly(
+    api: httpx.AsyncClient, ada: dict[str, str]
+) -> None:
+    chat = await create(api, ada, system_prompt="Speak like a pirate.", visibility="public")
+    assert chat["system_prompt"] == "Speak like a pirate."
+    patched = await api.patch(f"/v1/chats/{chat['id']}", json={"system_prompt": "Be brief."}, headers=ada)
+    assert patched.json()["system_prompt"] == "Be brief."
+    untouched = await api.patch(f"/v1/chats/{chat['id']}", json={"title": "t"}, headers=ada)
+    assert untouched.json()["system_prompt"] == "Be brief."
+    public = (await api.get(f"/v1/public/chats/{chat['id']}")).json()
+    assert "system_prompt" not in public
+    too_long = await api.post("/v1/chats", json={"system_prompt": "x" * 16_001}, headers=ada)
+    assert too_long.status_code == 422

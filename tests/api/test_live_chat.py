@@ -45,13 +45,20 @@ async def fake_url(fake: FakeOpenAI) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(settings: Settings, fake_url: str) -> Settings:
+def default_system_prompt() -> str | None:
+    """SYSTEM_PROMPT; a test parametrizes it by this name."""
+    return None
+
+
+@pytest.fixture
+def settings(settings: Settings, fake_url: str, default_system_prompt: str | None) -> Settings:
     models = ModelSettings(
         base_url=fake_url,
         api_key="sk-test",
         allowed=MODELS,
         timeout_seconds=TIMEOUT_SECONDS,
         daily_messages=(("guest", 1), ("user", DAILY_LIMIT)),
+        system_prompt=default_system_prompt,
     )
     return replace(settings, models=models, auth=replace(settings.auth, guest_accounts=True))
 
@@ -274,6 +281,33 @@ async def test_upstream_failures_end_the_stream_with_an_error_and_an_incomplete_
         "incomplete": True,
         "error": error,
     }
+
+
+@pytest.mark.parametrize(
+    ("default_system_prompt", "own", "told"),
+    [
+        (None, "", None),
+        ("Be brief.", "", "Be brief."),
+        ("Be brief.", "Speak like a pirate.", "Speak like a pirate."),
+    ],
+)
+async def test_the_model_is_told_the_chats_system_prompt_or_the_default(
+    live: httpx.AsyncClient,
+    ada: dict[str, str],
+    fake: FakeOpenAI,
+    own: str,
+    told: str | None,
+) -> None:
+    chat = await live.post("/v1/chats", json={"system_prompt": own}, headers=ada)
+    assert chat.json()["system_prompt"] == own
+    body = {"message": user_message("Hi"), "model": "echo"}
+    async with live.stream(
+        "POST", f"/v1/chats/{chat.json()['id']}/stream", json=body, headers=ada
+    ) as response:
+        await read_all(response)
+    sent = fake.requests[0]["body"]["messages"]
+    expected = ([{"role": "system", "content": told}] if told else []) + [{"role": "user", "content": "Hi"}]
+    assert sent == expected
 
 
 async def test_a_failed_reply_gives_the_daily_message_back_once(

@@ -94,8 +94,11 @@ def test_the_repositories_records_decode_their_stored_forms() -> None:
         "created_at": "c",
         "updated_at": "u",
         "last_activity_at": "l",
+        "system_prompt": "s",
     }
-    assert CHAT.decode(chat) == ChatRecord("c1", "u1", "t", "private", {"a": 1}, False, True, "c", "u", "l")
+    assert CHAT.decode(chat) == ChatRecord(
+        "c1", "u1", "t", "private", {"a": 1}, False, True, "c", "u", "l", "s"
+    )
     message: Row = {
         "id": "m1",
         "chat_id": "c1",

@@ -28,13 +28,14 @@ _SELECT_PAGE = (
     " ORDER BY last_activity_at DESC, id DESC LIMIT ?6"
 )
 _INSERT = (
-    f"INSERT INTO chats ({CHAT.columns()}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+    f"INSERT INTO chats ({CHAT.columns()}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
     " ON CONFLICT (user_id, id) DO NOTHING"
 )
 # Only the fields given change (COALESCE keeps the others); returns the chat, or nothing if not owned.
 _UPDATE = (
     "UPDATE chats SET title = coalesce(?1, title), visibility = coalesce(?2, visibility),"  # noqa: S608
     " metadata = coalesce(?3, metadata), archived = coalesce(?4, archived), pinned = coalesce(?5, pinned),"
+    " system_prompt = coalesce(?9, system_prompt),"
     f" updated_at = ?6 WHERE user_id = ?7 AND id = ?8 RETURNING {CHAT.columns()}"
 )
 
@@ -59,6 +60,7 @@ def insert_chat(chat: ChatRecord) -> Statement:
             chat.created_at,
             chat.updated_at,
             chat.last_activity_at,
+            chat.system_prompt,
         ],
     )
 
@@ -91,9 +93,12 @@ def update_chat(
     metadata: dict[str, Any] | None = None,
     archived: bool | None = None,
     pinned: bool | None = None,
+    system_prompt: str | None = None,
 ) -> Statement:
     encoded = None if metadata is None else encode_metadata(metadata)
-    return Statement(_UPDATE, [title, visibility, encoded, archived, pinned, iso(now), user_id, chat_id])
+    return Statement(
+        _UPDATE, [title, visibility, encoded, archived, pinned, iso(now), user_id, chat_id, system_prompt]
+    )
 
 
 def delete_owned(chat_id: str, user_id: str) -> Statement:

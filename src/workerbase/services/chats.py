@@ -73,7 +73,14 @@ class ChatService:
         self._now = now
 
     async def create(
-        self, user_id: str, *, chat_id: str | None, title: str, visibility: str, metadata: dict[str, Any]
+        self,
+        user_id: str,
+        *,
+        chat_id: str | None,
+        title: str,
+        visibility: str,
+        metadata: dict[str, Any],
+        system_prompt: str = "",
     ) -> tuple[ChatRecord, bool]:
         """The chat, and whether it was created now. Re-posting the same chat (a retried request) returns
         it unchanged; one of the caller's ids with other content is a 409, as is a public chat under an id
@@ -90,6 +97,7 @@ class ChatService:
             created_at=created,
             updated_at=created,
             last_activity_at=created,
+            system_prompt=system_prompt,
         )
         with _refusing_taken_public_ids():
             inserted, stored = await self._db.batch(
@@ -100,7 +108,12 @@ class ChatService:
         existing = chats.CHAT.decode(row)
         if inserted.meta.changes == 1:
             return existing, True
-        same = (existing.title, existing.visibility, existing.metadata) == (title, visibility, metadata)
+        same = (existing.title, existing.visibility, existing.metadata, existing.system_prompt) == (
+            title,
+            visibility,
+            metadata,
+            system_prompt,
+        )
         if not same:
             raise ChatIdTaken("a different chat already has this id")
         return existing, False

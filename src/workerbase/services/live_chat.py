@@ -60,17 +60,22 @@ class _Sending:
     day: str  # the UTC day whose count it takes
     counted: bool = False
     created_chat: bool = False  # this request made the chat (a send to a new id)
+    system_prompt: str = ""  # the chat's own, read with it
     added_message_id: str | None = None  # set once this request (not an earlier one) stored the message
 
 
-def _job(sending: _Sending, model: str, history: list[MessageRecord]) -> GenerationJob:
-    """What the room generates: a reply to the history (its text parts), under a new message id."""
+def _job(
+    sending: _Sending, model: str, system_prompt: str | None, history: list[MessageRecord]
+) -> GenerationJob:
+    """What the room generates: a reply to the history (its text parts), told the system prompt first,
+    under a new message id."""
+    told = [ModelMessage("system", system_prompt)] if system_prompt else []
     return GenerationJob(
         chat_id=sending.chat_id,
         user_id=sending.user_id,
         reply_id=str(uuid.uuid4()),
         model=model,
-        history=[ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
+        history=told + [ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
         counted_day=sending.day if sending.counted else None,
     )
 
@@ -115,19 +120,25 @@ class LiveChatService:
         sending = _Sending(user_id, chat_id, day=self._now.date().isoformat())
         await self._count_and_open_chat(sending, self._models.daily_limit(role))
         history = await self._store_and_read_history(sending, message, answer_again)
-        return await self._start_or_take_back(sending, _job(sending, model, history), history[-1])
+        system_prompt = sending.system_prompt or self._models.system_prompt
+        job = _job(sending, model, system_prompt, history)
+        return await self._start_or_take_back(sending, job, history[-1])
 
     async def _count_and_open_chat(self, sending: _Sending, limit: int | None) -> None:
-        """Round trip 1: the chat (created if new: ids are the caller's, so an existing one is theirs) and
-        the day's count. Past the day's limit it raises, leaving nothing changed."""
+        """Round trip 1: the chat (created if new: ids are the caller's, so an existing one is theirs; read
+        for its system prompt) and the day's count. Past the day's limit it raises, leaving nothing
+        changed."""
         user_id, chat_id = sending.user_id, sending.chat_id
         created = iso(self._now)
         insert = chats.insert_chat(
             ChatRecord(chat_id, user_id, "", "private", {}, False, False, created, created, created)
         )
         count = daily_counts.take_one(user_id, sending.day, limit) if limit is not None else None
-        done = await run_batch(self._db, [insert] + ([count] if count is not None else []))
+        select = chats.select_owned(chat_id, user_id)
+        done = await run_batch(self._db, [insert, select] + ([count] if count is not None else []))
         sending.created_chat = done[insert].meta.changes > 0
+        chat = done[select].first()
+        sending.system_prompt = chats.CHAT.decode(chat).system_prompt if chat is not None else ""
         sending.counted = count is not None and done[count].meta.changes > 0
         if limit is not None and not sending.counted:
             await self._take_back(sending)  # nothing may change: not even the chat this request made

@@ -13,6 +13,15 @@ from workerbase.api.schemas import ClientId, Metadata, RecordOut
 router = APIRouter(tags=["chats"])
 
 MAX_TITLE_CHARS = 200
+MAX_SYSTEM_PROMPT_CHARS = 16_000
+
+SystemPrompt = Annotated[
+    str,
+    Field(
+        max_length=MAX_SYSTEM_PROMPT_CHARS,
+        description="What the model is told before this chat's messages; empty: the server's default.",
+    ),
+]
 
 
 class ChatIn(BaseModel):
@@ -22,17 +31,21 @@ class ChatIn(BaseModel):
     title: str = Field(default="", max_length=MAX_TITLE_CHARS)
     visibility: Literal["private", "public"] = "private"
     metadata: Metadata = Field(default_factory=dict, description="e.g. {source, channel_id, guild_id}")
+    system_prompt: SystemPrompt = ""
 
 
 class ChatPatch(BaseModel):
     title: str | None = Field(default=None, max_length=MAX_TITLE_CHARS)
     visibility: Literal["private", "public"] | None = None
     metadata: Metadata | None = None
+    system_prompt: SystemPrompt | None = None
     archived: bool | None = None
     pinned: bool | None = None
 
 
-class ChatOut(RecordOut):
+class PublicChatOut(RecordOut):
+    """A chat as anyone may read it while it is public: without its owner's system prompt."""
+
     id: str
     title: str
     visibility: str
@@ -42,6 +55,10 @@ class ChatOut(RecordOut):
     created_at: str
     updated_at: str
     last_activity_at: str
+
+
+class ChatOut(PublicChatOut):
+    system_prompt: str
 
 
 class ChatPage(BaseModel):
@@ -63,6 +80,7 @@ async def create_chat(
         title=body.title,
         visibility=body.visibility,
         metadata=body.metadata,
+        system_prompt=body.system_prompt,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -127,6 +145,6 @@ async def delete_all_chats(
 
 
 @router.get("/public/chats/{chat_id}")
-async def get_public_chat(chat_id: ClientId, service: ChatServiceDep) -> ChatOut:
+async def get_public_chat(chat_id: ClientId, service: ChatServiceDep) -> PublicChatOut:
     """No auth. 404 unless the chat is public right now. One D1 round trip."""
-    return ChatOut.of(await service.get_public(chat_id))
+    return PublicChatOut.of(await service.get_public(chat_id))
