@@ -1875,6 +1875,15 @@ export interface operations {
                     "application/json": components["schemas"]["ChatPage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -2476,7 +2485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `message_id_conflict`: A message with this id exists with different content; `message_already_answered`: This message is not the chat's newest: it was answered already */
+            /** @description `message_id_conflict`: A message with this id exists with different content; `message_already_answered`: This message is not the chat's newest: it was answered already; `generation_running`: A reply is being generated in this chat; stop it or wait for it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2521,7 +2530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `binding_unavailable`: A storage service is unavailable */
+            /** @description `reply_not_stored`: The chat's last reply is not stored yet; try again shortly; `binding_unavailable`: A storage service is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2685,6 +2694,15 @@ export interface operations {
                     "application/json": components["schemas"]["FilePage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -2750,6 +2768,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description `bad_request`: the multipart body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: missing, invalid or expired credentials */
@@ -3359,6 +3386,15 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -3953,6 +3989,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KnowledgeBasePage"];
+                };
+            };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: missing, invalid or expired credentials */
@@ -5017,6 +5062,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -5235,6 +5289,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: missing, invalid or expired credentials */
