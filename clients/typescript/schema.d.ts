@@ -1473,6 +1473,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Every message was already there (a retry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"][];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -1940,7 +1949,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChatOut"];
+                };
             };
             /** @description Successful Response */
             201: {

@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from workerbase.api.schemas import MAX_STORED_INTEGER
+from workerbase.bindings.d1_rules import MAX_SAFE_INTEGER
+
 
 @pytest.fixture
 async def document(api: httpx.AsyncClient) -> dict[str, Any]:
@@ -67,6 +70,37 @@ def test_a_stream_refused_while_a_reply_runs_is_documented(document: dict[str, A
     assert "`reply_not_stored`" in stream["503"]["description"]
 
 
+async def test_a_retried_message_post_is_a_documented_200_with_its_body(
+    api: httpx.AsyncClient, ada: dict[str, str], document: dict[str, Any]
+) -> None:
+    chat = (await api.post("/v1/chats", json={}, headers=ada)).json()
+    operation = "POST /v1/chats/{chat_id}/messages"
+    message = {"id": "m1", "role": "user", "parts": [{"type": "text", "text": "hi"}]}
+    assert (await api.post(f"/v1/chats/{chat['id']}/messages", json=message, headers=ada)).status_code == 201
+    retried = await api.post(f"/v1/chats/{chat['id']}/messages", json=message, headers=ada)
+    assert retried.status_code == 200
+    assert_documented(document, operation, retried)
+    schema = responses_of(document, operation)["200"]["content"]["application/json"]["schema"]
+    assert schema["items"] == {"$ref": "#/components/schemas/MessageOut"}
+
+
+def test_a_reposted_chat_documents_its_200_body(document: dict[str, Any]) -> None:
+    schema = responses_of(document, "POST /v1/chats")["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ChatOut"}
+
+
+async def test_an_empty_message_list_is_refused_as_the_document_says(
+    api: httpx.AsyncClient, ada: dict[str, str], document: dict[str, Any]
+) -> None:
+    chat = (await api.post("/v1/chats", json={}, headers=ada)).json()
+    response = await api.post(f"/v1/chats/{chat['id']}/messages", json=[], headers=ada)
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    body = document["paths"]["/v1/chats/{chat_id}/messages"]["post"]["requestBody"]
+    batch = body["content"]["application/json"]["schema"]["anyOf"][1]
+    assert (batch["minItems"], batch["maxItems"]) == (1, 100)
+
+
 async def test_a_malformed_multipart_upload_is_a_documented_400(
     api: httpx.AsyncClient, ada: dict[str, str], document: dict[str, Any]
 ) -> None:
@@ -74,3 +108,60 @@ async def test_a_malformed_multipart_upload_is_a_documented_400(
     response = await api.post("/v1/files", content=b"--b\r\n--b--\r\n", headers=headers)
     assert response.status_code == 400
     assert_documented(document, "POST /v1/files", response)
+
+
+def test_the_largest_stored_integer_is_d1s() -> None:
+    assert MAX_STORED_INTEGER == MAX_SAFE_INTEGER
+
+
+async def test_document_versions_past_what_d1_stores_are_refused_as_the_document_says(
+    api: httpx.AsyncClient, ada: dict[str, str], document: dict[str, Any]
+) -> None:
+    created = await api.post(
+        "/v1/documents", json={"kind": "text", "title": "t", "content": "c"}, headers=ada
+    )
+    path = f"/v1/documents/{created.json()['id']}"
+    too_large = MAX_STORED_INTEGER + 1
+    refused = [
+        await api.get(f"{path}?version={too_large}", headers=ada),
+        await api.get(f"{path}/versions?cursor={too_large}", headers=ada),
+        await api.get(f"{path}/suggestions?version={too_large}", headers=ada),
+        await api.delete(f"{path}/versions?after={too_large}", headers=ada),
+        await api.post(
+            f"{path}/suggestions",
+            json={"version": too_large, "original_text": "c", "suggested_text": "d"},
+            headers=ada,
+        ),
+    ]
+    for response in refused:
+        assert response.status_code == 422, response.request.url
+        assert response.json()["code"] == "validation_failed", response.text
+    schemas = document["components"]["schemas"]
+    assert schemas["SuggestionIn"]["properties"]["version"]["anyOf"][0]["maximum"] == MAX_STORED_INTEGER
+    for parameter in document["paths"]["/v1/documents/{doc_id}/versions"]["get"]["parameters"]:
+        if parameter["name"] == "cursor":
+            assert parameter["schema"]["maximum"] == MAX_STORED_INTEGER
+
+
+async def test_a_chat_flag_must_be_a_boolean_as_the_document_says(
+    api: httpx.AsyncClient, ada: dict[str, str]
+) -> None:
+    chat = (await api.post("/v1/chats", json={}, headers=ada)).json()
+    for flag in ("pinned", "archived"):
+        for not_a_boolean in (0, 1, "true", "yes"):
+            response = await api.patch(f"/v1/chats/{chat['id']}", json={flag: not_a_boolean}, headers=ada)
+            assert response.status_code == 422, (flag, not_a_boolean)
+    assert (await api.patch(f"/v1/chats/{chat['id']}", json={"pinned": True}, headers=ada)).json()["pinned"]
+
+
+async def test_a_knowledge_base_name_of_whitespace_is_refused_as_the_document_says(
+    api: httpx.AsyncClient, ada: dict[str, str], document: dict[str, Any]
+) -> None:
+    name = document["components"]["schemas"]["KnowledgeBaseIn"]["properties"]["name"]
+    assert name["pattern"] == r"[^\s\x1c-\x1f]"
+    for blank in (" ", "\u0085", "\u3000 \t", "\x1c"):
+        response = await api.post("/v1/knowledge-bases", json={"name": blank}, headers=ada)
+        assert response.status_code == 422, repr(blank)
+    created = await api.post("/v1/knowledge-bases", json={"name": " Papers\u0085"}, headers=ada)
+    assert created.status_code == 201
+    assert created.json()["name"] == "Papers"
