@@ -165,3 +165,13 @@ async def test_a_knowledge_base_name_of_whitespace_is_refused_as_the_document_sa
     created = await api.post("/v1/knowledge-bases", json={"name": " Papers\u0085"}, headers=ada)
     assert created.status_code == 201
     assert created.json()["name"] == "Papers"
+
+
+def test_each_event_of_a_reply_stream_is_described(document: dict[str, Any]) -> None:
+    for operation in ("POST /v1/chats/{chat_id}/stream", "GET /v1/chats/{chat_id}/stream"):
+        stream = responses_of(document, operation)["200"]["content"]["text/event-stream"]
+        # `schema` would be each event to an OpenAPI 3.1 reader and the array of them to a 3.2 one.
+        assert "schema" not in stream, operation
+        event = stream["itemSchema"]
+        assert event["required"] == ["data"]
+        assert event["properties"]["data"]["type"] == "string"
