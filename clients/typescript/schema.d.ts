@@ -1523,6 +1523,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Every message was already there (a retry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"][];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -1925,6 +1934,15 @@ export interface operations {
                     "application/json": components["schemas"]["ChatPage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -1981,7 +1999,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChatOut"];
+                };
             };
             /** @description Successful Response */
             201: {
@@ -2418,7 +2438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": unknown;
                 };
             };
             /** @description No reply is being generated. */
@@ -2496,7 +2516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": unknown;
                 };
             };
             /** @description `malformed_json`: the body is not valid JSON */
@@ -2535,7 +2555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `message_id_conflict`: A message with this id exists with different content; `message_already_answered`: This message is not the chat's newest: it was answered already */
+            /** @description `message_id_conflict`: A message with this id exists with different content; `message_already_answered`: This message is not the chat's newest: it was answered already; `generation_running`: A reply is being generated in this chat; stop it or wait for it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,7 +2600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `binding_unavailable`: A storage service is unavailable */
+            /** @description `reply_not_stored`: The chat's last reply is not stored yet; try again shortly; `binding_unavailable`: A storage service is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2744,6 +2764,15 @@ export interface operations {
                     "application/json": components["schemas"]["FilePage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -2809,6 +2838,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description `bad_request`: the multipart body is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: missing, invalid or expired credentials */
@@ -3418,6 +3456,15 @@ export interface operations {
                     "application/json": components["schemas"]["SearchPage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -4003,6 +4050,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KnowledgeBasePage"];
+                };
+            };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: missing, invalid or expired credentials */
@@ -5067,6 +5123,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -5285,6 +5350,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description `invalid_cursor`: The cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: missing, invalid or expired credentials */

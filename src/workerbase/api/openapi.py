@@ -5,9 +5,9 @@ every refusal with an RFC 9457 problem (`api/problems.py`). So the generated doc
 in one place, from what each route is made of rather than from lists on each route:
 
 * a route that depends on the caller (`get_principal`) needs a bearer credential (`security`) and may
-  answer 401 and 403; one with a path parameter 404; one with parameters 422; one with a JSON body 400
-  (malformed JSON), 413 (the body limit), 415 (not UTF-8 JSON) and 422; every route may answer 503 when
-  a storage binding fails;
+  answer 401 and 403; one with a path parameter 404; one with parameters 422; one with an opaque
+  `cursor` (text) 400 `invalid_cursor`; one with a JSON body 400 (malformed JSON), 413 (the body limit),
+  415 (not UTF-8 JSON) and 422; every route may answer 503 when a storage binding fails;
 * the domain errors a route raises beyond those (`ROUTE_ERRORS`) add their statuses, and each problem
   response names its codes in its description.
 
@@ -17,7 +17,7 @@ Routes document their own bodies where FastAPI cannot see them (the upload's, th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -27,6 +27,8 @@ from fastapi.routing import APIRoute
 from workerbase.api.deps import get_principal
 from workerbase.api.paths import CHAT_SOCKET_PATH
 from workerbase.errors import PROBLEM_MEDIA_TYPE, BindingUnavailable, InvalidArgument, WorkerbaseError
+from workerbase.pagination import InvalidCursor
+from workerbase.ports import GenerationRunning, ReplyNotStored
 from workerbase.services.api_keys import GuestNotAllowed, TooManyApiKeys
 from workerbase.services.auth import (
     CurrentPasswordIncorrect,
@@ -81,7 +83,9 @@ ROUTE_ERRORS: dict[str, tuple[type[WorkerbaseError], ...]] = {
         InvalidArgument,
         MessageIdConflict,
         MessageAlreadyAnswered,
+        GenerationRunning,
         DailyLimitReached,
+        ReplyNotStored,
     ),
     "POST /v1/files": (
         InvalidArgument,
@@ -195,6 +199,8 @@ def _correct(operation: dict[str, Any], route: Any, key: str) -> None:
         add(404, "not_found", "no such object, or not the caller's")
     if any(_parameters(route.dependant)):
         add(422, "validation_failed", "invalid fields, listed in `errors`")
+    if _takes_opaque_cursor(route.dependant):
+        add(InvalidCursor.status, InvalidCursor.code, InvalidCursor.title)
     if route.body_field is not None:
         add(400, "malformed_json", "the body is not valid JSON")
         add(413, "payload_too_large", "the body is over the size limit")
@@ -243,3 +249,14 @@ def _parameters(dependant: Dependant) -> Iterator[object]:
         yield from each.path_params
         yield from each.query_params
         yield from each.header_params
+
+
+def _takes_opaque_cursor(dependant: Dependant) -> bool:
+    """A `cursor` query parameter holding text: one a list returned (`pagination.py`), which it decodes
+    and refuses if it is not. A numeric `cursor` (a document's versions) is just a number."""
+    return any(
+        param.alias == "cursor"
+        and (param.field_info.annotation is str or str in get_args(param.field_info.annotation))
+        for each in _dependants(dependant)
+        for param in each.query_params
+    )

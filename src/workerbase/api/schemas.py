@@ -13,6 +13,10 @@ from workerbase.ids import CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN
 from workerbase.services.auth import Session
 
 MAX_METADATA_BYTES = 16 * 1024
+# The largest integer D1 binds exactly (`bindings/d1_rules.py`, which api/ may not import; a unit test
+# keeps the two equal). An integer field or parameter that reaches SQL declares it as its maximum, so a
+# larger one is a 422 that names the field, as the OpenAPI document says, not a refused statement.
+MAX_STORED_INTEGER = 2**53 - 1
 
 
 def json_size(value: Any) -> int:

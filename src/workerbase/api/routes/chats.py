@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from workerbase.api.deps import ChatServiceDep, LiveEventsDep, PageDep, PrincipalDep
 from workerbase.api.schemas import ClientId, Metadata, RecordOut
@@ -39,8 +39,9 @@ class ChatPatch(BaseModel):
     visibility: Literal["private", "public"] | None = None
     metadata: Metadata | None = None
     system_prompt: SystemPrompt | None = None
-    archived: bool | None = None
-    pinned: bool | None = None
+    # Strict: the document says boolean, and pydantic's lax mode would take 0, 1, "yes" or "off" too.
+    archived: StrictBool | None = None
+    pinned: StrictBool | None = None
 
 
 class PublicChatOut(RecordOut):
@@ -67,7 +68,9 @@ class ChatPage(BaseModel):
 
 
 @router.post(
-    "/chats", status_code=status.HTTP_201_CREATED, responses={200: {"description": "Already created"}}
+    "/chats",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "Already created", "model": ChatOut}},
 )
 async def create_chat(
     body: ChatIn, response: Response, principal: PrincipalDep, service: ChatServiceDep

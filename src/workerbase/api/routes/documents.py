@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from workerbase.api.deps import DocumentServiceDep, PrincipalDep
-from workerbase.api.schemas import ClientId, RecordOut
+from workerbase.api.schemas import MAX_STORED_INTEGER, ClientId, RecordOut
 from workerbase.pagination import MAX_LIMIT
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 MAX_CONTENT_CHARS = 1_000_000  # D1 caps a value at 2 MB
 
 
-Version = Annotated[int | None, Query(ge=1)]
+Version = Annotated[int | None, Query(ge=1, le=MAX_STORED_INTEGER)]
 
 
 class DocumentIn(BaseModel):
@@ -43,7 +43,9 @@ class VersionPage(BaseModel):
 
 
 class SuggestionIn(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="Default: the latest version.")
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_STORED_INTEGER, description="Default: the latest version."
+    )
     original_text: str = Field(min_length=1, max_length=10_000)
     suggested_text: str = Field(max_length=10_000)
     description: str | None = Field(default=None, max_length=1_000)
@@ -86,7 +88,7 @@ async def list_versions(
     principal: PrincipalDep,
     service: DocumentServiceDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_STORED_INTEGER)] = 0,
 ) -> VersionPage:
     """Oldest first. One D1 round trip."""
     items, last = await service.versions(principal.user_id, doc_id, cursor, limit)
@@ -97,7 +99,10 @@ async def list_versions(
 
 @router.delete("/{doc_id}/versions", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_versions_after(
-    doc_id: ClientId, principal: PrincipalDep, service: DocumentServiceDep, after: Annotated[int, Query(ge=1)]
+    doc_id: ClientId,
+    principal: PrincipalDep,
+    service: DocumentServiceDep,
+    after: Annotated[int, Query(ge=1, le=MAX_STORED_INTEGER)],
 ) -> Response:
     """Drops the versions after `after` (and their suggestions). One D1 round trip."""
     await service.delete_versions_after(principal.user_id, doc_id, after)

@@ -97,7 +97,14 @@ _UPLOAD_BODY = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, openapi_extra={"requestBody": _UPLOAD_BODY})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    # Starlette's form parser refuses a multipart body it cannot read (no parts, a part without a name)
+    # with a plain 400, which the problem handlers turn into `bad_request`.
+    responses={400: {"description": "`bad_request`: the multipart body is malformed"}},
+)
 async def upload_file(
     request: Request,
     principal: PrincipalDep,

@@ -13,7 +13,13 @@ from workerbase.api.schemas import RecordOut
 router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 
 # Lengths count characters after surrounding whitespace is trimmed (the trimmed text is what is stored).
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A name needs a character that is not whitespace: the pattern says so in the document (minLength alone
+# would call " " valid). \x1c-\x1f are whitespace to Python's `re`, which clients' validators may use,
+# but not to the server's (Rust's Unicode White_Space): listed, so both read the pattern alike.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"[^\s\x1c-\x1f]"),
+]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 

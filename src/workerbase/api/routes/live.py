@@ -50,7 +50,21 @@ _EVENT_STREAM = {
     "description": "Server-Sent Events in the AI SDK's UI message stream protocol (header "
     "`x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `text-start`, "
     "`text-delta`, `text-end`, `finish`, `error`...), the last `data: [DONE]`. What `useChat` reads.",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    "content": {
+        "text/event-stream": {
+            # Each event, as OpenAPI 3.2 describes the items of a stream (`itemSchema`). No `schema`: 3.1
+            # readers take it for each event, 3.2 readers for the array of all events.
+            "itemSchema": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "data": {"type": "string", "description": "A UI message chunk as JSON, or `[DONE]`."},
+                    "event": {"type": "string"},
+                    "id": {"type": "string"},
+                },
+            },
+        }
+    },
 }
 
 

@@ -83,9 +83,10 @@ class MessagePage(BaseModel):
 
 
 MessagesIn = Annotated[
-    Annotated[MessageIn, Tag(ONE_FORM)] | Annotated[list[MessageIn], Tag(LIST_FORM)],
+    Annotated[MessageIn, Tag(ONE_FORM)]
+    | Annotated[list[MessageIn], Field(min_length=1, max_length=MAX_MESSAGES_PER_POST), Tag(LIST_FORM)],
     Discriminator(form_of),
-    Field(description="One message or up to 100."),
+    Field(description=f"One message or up to {MAX_MESSAGES_PER_POST}."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Anchor = Annotated[ClientId | None, Query()]
@@ -100,7 +101,11 @@ def new_message(message: MessageIn) -> NewMessage:
     )
 
 
-@router.post("/chats/{chat_id}/messages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/chats/{chat_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "Every message was already there (a retry)", "model": list[MessageOut]}},
+)
 async def add_messages(
     chat_id: ClientId,
     body: MessagesIn,
@@ -113,8 +118,8 @@ async def add_messages(
     """One D1 round trip, all or nothing. 200 when every message was already there (a retry); 409
     `message_id_conflict` when an id exists with different content."""
     batch = body if isinstance(body, list) else [body]
-    if not 1 <= len(batch) <= MAX_MESSAGES_PER_POST or len({m.id for m in batch}) != len(batch):
-        raise InvalidArgument(f"send 1 to {MAX_MESSAGES_PER_POST} messages with distinct ids")
+    if len({m.id for m in batch}) != len(batch):  # the body's schema bounds the count
+        raise InvalidArgument("send messages with distinct ids")
     stored, created = await service.add(principal.user_id, chat_id, [new_message(m) for m in batch])
     if not created:
         response.status_code = status.HTTP_200_OK
