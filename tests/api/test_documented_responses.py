@@ -97,9 +97,8 @@ async def test_an_empty_message_list_is_refused_as_the_document_says(
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"
     body = document["paths"]["/v1/chats/{chat_id}/messages"]["post"]["requestBody"]
-    batch = body["content"]["application/json"]["schema"]["oneOf"][
-        1
-    ]  # one message or a list, told apart by JSON type
+    # One message or a list of them, told apart by their JSON type.
+    batch = body["content"]["application/json"]["schema"]["oneOf"][1]
     assert (batch["minItems"], batch["maxItems"]) == (1, 100)
 
 
