@@ -189,7 +189,7 @@ class ChatRoom:
         await self._store_reply(job, outcome)
 
         def close() -> list[tuple[int, str, dict[str, Any]]]:
-            events = [self._log.append_chunk(job.reply_id, c) for c in closing_chunks(text_id, outcome)]
+            events = [self._log.append_chunk(job.reply_id, c) for c in closing_chunks(job, text_id, outcome)]
             self._log.mark_done()
             return events
 

@@ -36,11 +36,13 @@ def opening_chunks(job: GenerationJob, text_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def closing_chunks(text_id: str, outcome: Outcome) -> list[dict[str, Any]]:
-    """`finish` carries no finishReason: AI SDK clients before 5.0.92 refuse one."""
+def closing_chunks(job: GenerationJob, text_id: str, outcome: Outcome) -> list[dict[str, Any]]:
+    """`finish` carries the reply's metadata as stored (model, finishReason...), which the AI SDK puts on
+    the client's message; no finishReason of its own: AI SDK clients before 5.0.92 refuse one."""
     chunks: list[dict[str, Any]] = [{"type": "text-end", "id": text_id}]
     if outcome.finish_reason == "error":
         chunks.append({"type": "error", "errorText": outcome.error or "the reply failed"})
     elif outcome.finish_reason in ("abort", "interrupted"):
         chunks.append({"type": "abort"})
-    return [*chunks, {"type": "finish-step"}, {"type": "finish"}]
+    finish = {"type": "finish", "messageMetadata": outcome.reply_metadata(job.model)}
+    return [*chunks, {"type": "finish-step"}, finish]

@@ -71,6 +71,16 @@ class Outcome:
     def incomplete(self) -> bool:
         return self.finish_reason != "stop"
 
+    def reply_metadata(self, model: str) -> dict[str, Any]:
+        """The reply's message metadata: stored with it, and sent on `finish` so the client's copy of the
+        message has the same."""
+        metadata: dict[str, Any] = {"model": model, "finishReason": self.finish_reason}
+        if self.incomplete:
+            metadata["incomplete"] = True
+        if self.error:
+            metadata["error"] = self.error
+        return metadata
+
     @property
     def failed(self) -> bool:
         """The model (or the room running it) failed: not the user's doing, unlike a stop."""

@@ -238,11 +238,7 @@ async def store_reply(
     """What a room does when a reply ends: store it as the chat's next assistant message. Idempotent (the
     reply's id is fixed), so the room's alarm may retry it. A reply the model failed to give (an error, or
     the room interrupted) does not spend the user's daily message: the count is given back with it."""
-    metadata: dict[str, Any] = {"model": job.model, "finishReason": outcome.finish_reason}
-    if outcome.incomplete:
-        metadata["incomplete"] = True
-    if outcome.error:
-        metadata["error"] = outcome.error
+    metadata = outcome.reply_metadata(job.model)
     reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
     give_back = (
         [daily_counts.give_back_unless_stored(job.user_id, job.counted_day, job.reply_id)]
