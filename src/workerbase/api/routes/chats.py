@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, Field
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import ChatServiceDep, LiveEventsDep, PageDep, PrincipalDep
 from workerbase.api.schemas import Metadata, RecordOut
 
-router = APIRouter(tags=["chats"])
+router = DeferredRouter(tags=["chats"])
 
 MAX_TITLE_CHARS = 200
 

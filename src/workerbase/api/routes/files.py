@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import (
     FileServiceDep,
     FileUrlsDep,
@@ -34,7 +35,7 @@ from workerbase.services.file_names import content_disposition
 from workerbase.services.file_types import Claim
 from workerbase.services.files import FileTooLarge
 
-router = APIRouter(prefix="/files", tags=["files"])
+router = DeferredRouter(prefix="/files", tags=["files"])
 
 
 class FileOut(BaseModel):

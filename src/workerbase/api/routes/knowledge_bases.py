@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import BaseModel, StringConstraints
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import KnowledgeBaseServiceDep, PageDep, PrincipalDep
 from workerbase.api.schemas import RecordOut
 
-router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
+router = DeferredRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 
 # Lengths count characters after surrounding whitespace is trimmed (the trimmed text is what is stored).
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
