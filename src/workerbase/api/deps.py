@@ -1,7 +1,9 @@
 """FastAPI dependencies, all of them: the request's platform and time, the services the composition root
-(`workerbase.bootstrap`) builds on them, the caller, paging. Routes take these `*Dep` aliases only."""
+(`workerbase.bootstrap`) builds on them, the caller, paging. Routes take these `*Dep` aliases only.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI analyses a dependency again for every route that
+uses it, and each time evaluates string annotations afresh (an `eval`, which compiles, per annotation);
+these functions' annotations are objects already (bench/cold_import.py)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
