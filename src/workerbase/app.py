@@ -39,7 +39,7 @@ from workerbase.platform import PlatformFactory
 
 
 def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] = utc_now) -> FastAPI:
-    """`clock` is read once per request (`api/deps.get_services`); tests replace `app.state.clock`."""
+    """`clock` is read once per request (`api/deps.services_of`); tests replace `app.state.clock`."""
     configure_logging()
     app = FastAPI(
         title="workerbase",

@@ -186,7 +186,7 @@ async def file_content(
         record = await services.files.get_by_link(str(file_id), link)
         cache_control = f"private, max-age={max(0, min(expires - int(now.timestamp()), 86_400))}"
     else:
-        principal = await get_principal(request, services)
+        principal = await get_principal(request)
         record = await services.files.get(principal.user_id, str(file_id))
         cache_control = "private, no-cache"
     etag = f'"{record.sha256}"'
