@@ -8,8 +8,9 @@ counted. CPU time is the headline (the machine is shared; wall time is printed t
 
 Then, where the difference goes: the modules the app imports beyond the floor (`python -X importtime`,
 fastest of 5 runs per module), the app's import by kind of work, and what the first request still pays
-(FastAPI builds the routes of each included router again, lazily, on the first request that reaches it:
-on Workers that happens in every new isolate, after the deploy-time snapshot of the imports).
+(FastAPI 0.165 builds the routes of each included router again, lazily, on the first request that
+reaches it: on Workers that would happen in every new isolate, after the deploy-time snapshot of the
+imports; the app declares its routes on itself instead, `api/deferred_router.py`).
 
 If valgrind is installed, it also counts the instructions each program runs (callgrind, once each):
 unlike times, the count does not depend on what else the machine is doing.
@@ -103,6 +104,10 @@ async def not_found():
     return (time.process_time() - started) * 1000
 print(asyncio.run(not_found()), asyncio.run(not_found()))
 """
+# What a new Workers isolate pays after the snapshot, counted from the import on: one first request.
+APP_AND_FIRST_REQUEST = FIRST_REQUESTS.replace(
+    "print(asyncio.run(not_found()), asyncio.run(not_found()))", "asyncio.run(not_found())"
+)
 
 
 def run(program: str, env: dict[str, str], *flags: str) -> str:
@@ -185,7 +190,8 @@ def main() -> None:
         counts = {}
         if shutil.which("valgrind"):
             counts = {
-                code: instructions(code, env | {"PYTHONHASHSEED": "0"}) for code in ("pass", FLOOR, APP)
+                code: instructions(code, env | {"PYTHONHASHSEED": "0"})
+                for code in ("pass", FLOOR, APP, APP_AND_FIRST_REQUEST.format(code=APP))
             }
 
     print(f"Cold import on CPython {sys.version.split()[0]}, median of {samples} fresh interpreters each:")
@@ -201,6 +207,9 @@ def main() -> None:
         floor_count, app_count = ((counts[code] - counts["pass"]) / 1e6 for code in (FLOOR, APP))
         print(f"  {'instructions beyond start-up, millions':36} {floor_count:8.0f} {app_count:8.0f}", end="")
         print(f"  (valgrind; ratio {app_count / floor_count:.2f})")
+        first_count = (counts[APP_AND_FIRST_REQUEST.format(code=APP)] - counts["pass"]) / 1e6
+        print(f"  {'the same and a first request':36} {'':8} {first_count:8.0f}", end="")
+        print(f"  (ratio {first_count / floor_count:.2f}; the request alone {first_count - app_count:.0f} M)")
     print(f"  imported although not the app's: {', '.join(timings[APP][0].strays) or 'nothing'}")
     print(f"  pydantic.v1 imported: {'yes' if timings[APP][0].pydantic_v1 else 'no'}")
 
@@ -229,7 +238,7 @@ def main() -> None:
     print(f"  {'everything else':36} {total - sum(medians.values()):6.1f}")
     first = statistics.median(float(first) for first, _ in first_requests)
     second = statistics.median(float(second) for _, second in first_requests)
-    print("First request after the cold import (CPU ms, median of 5 runs; FastAPI builds the routes again):")
+    print("First request after the cold import (CPU ms, median of 5; included routers build their routes):")
     print(f"  {'first':36} {first:6.1f}")
     print(f"  {'second':36} {second:6.1f}")
     print(f"(bench took {time.perf_counter() - started:.0f} s)")

@@ -39,7 +39,7 @@ from workerbase.platform import PlatformFactory
 
 
 def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] = utc_now) -> FastAPI:
-    """`clock` is read once per request (`api/deps.get_services`); tests replace `app.state.clock`."""
+    """`clock` is read once per request (`api/deps.services_of`); tests replace `app.state.clock`."""
     configure_logging()
     app = FastAPI(
         title="workerbase",
@@ -57,8 +57,9 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
     # The last added runs first: RequestContextMiddleware builds the Platform that CorsPreflight reads.
     app.add_middleware(CorsPreflight)
     app.add_middleware(RequestContextMiddleware, platform_factory=platform_factory)
-    # FastAPI tries the routers in this order for every request (FastAPI 0.165: each router whole, then
-    # the route again), so the ones a chat app calls most come first (bench/request_cpu.py).
+    # FastAPI tries the routes in this order for every request, so the ones a chat app calls most come
+    # first (bench/request_cpu.py). Each is declared on the app itself and analysed once, here, before
+    # Workers' snapshot (`api/deferred_router.py`), rather than at import and again on a first request.
     for router in (
         messages.router,
         chats.router,
@@ -73,8 +74,8 @@ def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] 
         api_keys.router,
         admin.router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health.router)
+        router.add_to(app.router, prefix=API_PREFIX)
+    health.router.add_to(app.router)
     install_docs_pages(app)
     install_openapi(app)
     return app

@@ -1,7 +1,9 @@
 """FastAPI dependencies, all of them: the request's platform and time, the services the composition root
-(`workerbase.bootstrap`) builds on them, the caller, paging. Routes take these `*Dep` aliases only."""
+(`workerbase.bootstrap`) builds on them, the caller, paging. Routes take these `*Dep` aliases only.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI analyses a dependency again for every route that
+uses it, and each time evaluates string annotations afresh (an `eval`, which compiles, per annotation);
+these functions' annotations are objects already (bench/cold_import.py)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,37 +33,46 @@ from workerbase.services.votes import VoteService
 from workerbase.services.ws_tickets import TicketSigner
 
 
-async def get_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     """The composition root's services for this request (each built on first use), at one reading of the
-    app's clock (`create_app`'s; tests set their own). No sub-dependencies: FastAPI analyses a route's
+    app's clock (`create_app`'s; tests set their own), kept in the request's state. The dependencies below
+    take the request alone rather than depending on one another: FastAPI analyses a route's whole
     dependency tree at import, once per route, so a flat tree is a faster cold start too."""
-    platform: Platform = request.scope["state"]["platform"]  # set by the middleware
-    return Services(platform, request.app.state.clock())
+    state = request.scope["state"]
+    services: Services | None = state.get("services")
+    if services is None:
+        platform: Platform = state["platform"]  # set by the middleware
+        services = state["services"] = Services(platform, request.app.state.clock())
+    return services
+
+
+async def get_services(request: Request) -> Services:
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_platform(services: ServicesDep) -> Platform:
-    return services.platform
+async def get_platform(request: Request) -> Platform:
+    return services_of(request).platform
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-async def get_now(services: ServicesDep) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The request's time: one reading per request, shared by everything that handles it."""
-    return services.now
+    return services_of(request).now
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def _service(name: str) -> Callable[[Services], Awaitable[Any]]:
+def _service(name: str) -> Callable[[Request], Awaitable[Any]]:
     """A dependency that is one of the request's services (built on first use)."""
 
-    async def get_service(services: ServicesDep) -> Any:
-        return getattr(services, name)
+    async def get_service(request: Request) -> Any:
+        return getattr(services_of(request), name)
 
     get_service.__name__ = f"get_{name}"
     return get_service
@@ -81,8 +92,8 @@ LiveEventsDep = Annotated[LiveEvents, Depends(_service("live_events"))]
 TicketSignerDep = Annotated[TicketSigner, Depends(_service("tickets"))]
 
 
-async def get_file_urls(request: Request, services: ServicesDep) -> FileUrls:
-    return FileUrls(request, services.files)
+async def get_file_urls(request: Request) -> FileUrls:
+    return FileUrls(request, services_of(request).files)
 
 
 FileUrlsDep = Annotated[FileUrls, Depends(get_file_urls)]
@@ -122,13 +133,14 @@ class Principal:
     method: Literal["access_token", "api_key"]
 
 
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The caller, from `Authorization: Bearer <access token or API key>`; 401 if absent or invalid.
 
     Access tokens are verified without D1; an API key costs one D1 read. A read-only key gets 403 on
     any method that may change something. The caller is kept in the request's state for
     `account_gone_or`.
     """
+    services = services_of(request)
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials:
@@ -157,7 +169,7 @@ async def account_gone_or(request: Request, exc: ConstraintViolation) -> Workerb
     if exc.kind != "foreign_key" or not isinstance(principal, Principal):
         return exc
     try:
-        user = await (await get_services(request)).auth.get_user(principal.user_id)
+        user = await services_of(request).auth.get_user(principal.user_id)
     except WorkerbaseError:
         return exc  # the database failed again: the first failure is the answer
     return InvalidToken("the account no longer exists") if user is None else exc

@@ -7,8 +7,8 @@ it. Without the package (on Workers) the pages are FastAPI's, which load them fr
 
 from __future__ import annotations
 
-from importlib.resources import files
-from importlib.resources.abc import Traversable
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
@@ -24,11 +24,13 @@ _MEDIA_TYPES = {
 }
 
 
-def _assets() -> Traversable | None:
-    try:
-        return files("fastapi_offline") / "static"
-    except ModuleNotFoundError:
+def _assets() -> Path | None:
+    """The package's static directory, found without importing the package (which imports Starlette's
+    static files app and more, bench/cold_import.py)."""
+    spec = find_spec("fastapi_offline")
+    if spec is None or spec.origin is None:
         return None
+    return Path(spec.origin).parent / "static"
 
 
 def install_docs_pages(app: FastAPI) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import AdminPrincipalDep, AuthDep, PageDep
 from workerbase.api.schemas import UserOut
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = DeferredRouter(prefix="/admin", tags=["admin"])
 
 
 class UserPage(BaseModel):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import BaseModel, Field
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import ApiKeyServiceDep, PageDep, SessionPrincipalDep
 from workerbase.api.schemas import RecordOut
 
-router = APIRouter(prefix="/me/api-keys", tags=["api keys"])
+router = DeferredRouter(prefix="/me/api-keys", tags=["api keys"])
 
 
 class ApiKeyIn(BaseModel):

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import AuthDep, ClientIpDep, SessionPrincipalDep
 from workerbase.api.schemas import SessionOut, TokensOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = DeferredRouter(prefix="/auth", tags=["auth"])
 
 # Deliberately loose (one @, a dot in the domain): the mailbox is proven by delivery, not by a regex.
 Email = Annotated[

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, Field, StrictBool
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import ChatServiceDep, LiveEventsDep, PageDep, PrincipalDep
 from workerbase.api.schemas import ClientId, Metadata, RecordOut
 
-router = APIRouter(tags=["chats"])
+router = DeferredRouter(tags=["chats"])
 
 MAX_TITLE_CHARS = 200
 MAX_SYSTEM_PROMPT_CHARS = 16_000

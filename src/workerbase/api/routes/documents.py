@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, Field
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import DocumentServiceDep, PrincipalDep
 from workerbase.api.schemas import MAX_STORED_INTEGER, ClientId, RecordOut
 from workerbase.pagination import MAX_LIMIT
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = DeferredRouter(prefix="/documents", tags=["documents"])
 
 MAX_CONTENT_CHARS = 1_000_000  # D1 caps a value at 2 MB
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import (
     FileServiceDep,
     FileUrlsDep,
@@ -34,7 +35,7 @@ from workerbase.services.file_names import content_disposition
 from workerbase.services.file_types import Claim
 from workerbase.services.files import FileTooLarge
 
-router = APIRouter(prefix="/files", tags=["files"])
+router = DeferredRouter(prefix="/files", tags=["files"])
 
 
 class FileOut(BaseModel):
@@ -192,7 +193,7 @@ async def file_content(
         record = await services.files.get_by_link(str(file_id), link)
         cache_control = f"private, max-age={max(0, min(expires - int(now.timestamp()), 86_400))}"
     else:
-        principal = await get_principal(request, services)
+        principal = await get_principal(request)
         record = await services.files.get(principal.user_id, str(file_id))
         cache_control = "private, no-cache"
     etag = f'"{record.sha256}"'

@@ -7,14 +7,15 @@ import time
 from collections.abc import Awaitable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import PlatformDep
 from workerbase.api.problems import problem_response
 from workerbase.logs import get_logger
 
-router = APIRouter(tags=["health"])
+router = DeferredRouter(tags=["health"])
 
 # A key nobody writes: reading it exercises the binding without touching user data.
 PROBE_KEY = "__workerbase_health__"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import BaseModel, StringConstraints
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import KnowledgeBaseServiceDep, PageDep, PrincipalDep
 from workerbase.api.schemas import RecordOut
 
-router = APIRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
+router = DeferredRouter(prefix="/knowledge-bases", tags=["knowledge bases"])
 
 # Lengths count characters after surrounding whitespace is trimmed (the trimmed text is what is stored).
 # A name needs a character that is not whitespace: the pattern says so in the document (minLength alone

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from workerbase.api.chat_sockets import chat_socket_url
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import (
     ChatServiceDep,
     LiveChatDep,
@@ -22,7 +23,7 @@ from workerbase.api.schemas import ClientId
 from workerbase.durable import ui_stream
 from workerbase.errors import InvalidArgument
 
-router = APIRouter(tags=["live chat"])
+router = DeferredRouter(tags=["live chat"])
 
 
 class StreamIn(BaseModel):

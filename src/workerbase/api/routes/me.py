@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import BaseModel, Field
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import AuthDep, FileServiceDep, LiveEventsDep, PrincipalDep, SessionPrincipalDep
 from workerbase.api.schemas import SessionOut, UserOut
 from workerbase.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workerbase.services.tokens import InvalidToken
 
-router = APIRouter(prefix="/me", tags=["me"])
+router = DeferredRouter(prefix="/me", tags=["me"])
 
 
 class ProfileIn(BaseModel):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import FileUrlsDep, LiveEventsDep, MessageServiceDep, PrincipalDep
 from workerbase.api.file_urls import FileUrls
 from workerbase.api.schemas import (
@@ -24,7 +25,7 @@ from workerbase.pagination import MAX_LIMIT
 from workerbase.records import MessageRecord
 from workerbase.services.messages import MessageService, NewMessage
 
-router = APIRouter(tags=["messages"])
+router = DeferredRouter(tags=["messages"])
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # of JSON; D1 caps a row at 2 MB
 MAX_PARTS = 100

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import PageDep, PrincipalDep, SearchServiceDep
 
-router = APIRouter(tags=["search"])
+router = DeferredRouter(tags=["search"])
 
 
 class SearchHitOut(BaseModel):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import BaseModel
 
+from workerbase.api.deferred_router import DeferredRouter
 from workerbase.api.deps import PrincipalDep, VoteServiceDep
 from workerbase.api.schemas import ClientId
 
-router = APIRouter(tags=["votes"])
+router = DeferredRouter(tags=["votes"])
 
 
 class VoteIn(BaseModel):
