@@ -38,10 +38,10 @@ _NEWER = _SELECT + f" WHERE user_id = {_OWNER} AND chat_id = ?1 AND seq > ({_ANC
 # the last. Deleting a user's newest message frees its rowid for the next one: the index's delete
 # trigger has already taken the old entry out, so the new message is indexed afresh under it.
 MESSAGE_ROWID_SPAN = 1 << 24
-_BASE = f"(SELECT rowid * {MESSAGE_ROWID_SPAN} FROM users WHERE id = ?3)"
+_BASE = f"(SELECT rowid * {MESSAGE_ROWID_SPAN} FROM users WHERE id = ?3)"  # noqa: S608
 _NEXT_ROWID = (
-    f"coalesce((SELECT rowid FROM messages WHERE rowid BETWEEN {_BASE} AND {_BASE} + {MESSAGE_ROWID_SPAN - 1}"
-    f" ORDER BY rowid DESC LIMIT 1), {_BASE}) + 1"
+    f"coalesce((SELECT rowid FROM messages WHERE rowid BETWEEN {_BASE}"  # noqa: S608
+    f" AND {_BASE} + {MESSAGE_ROWID_SPAN - 1} ORDER BY rowid DESC LIMIT 1), {_BASE}) + 1"
 )
 _INSERT = (
     "INSERT INTO messages (rowid, id, chat_id, user_id, seq, role, parts, metadata, content_text,"  # noqa: S608

@@ -42,7 +42,7 @@ BLOCK_SIZE = 300
 _LOW = "(SELECT low FROM owner_range)"
 _HIGH = "(SELECT high FROM owner_range)"
 _OWNER_RANGE = (
-    f"owner_range AS MATERIALIZED (SELECT rowid * {MESSAGE_ROWID_SPAN} AS low,"
+    f"owner_range AS MATERIALIZED (SELECT rowid * {MESSAGE_ROWID_SPAN} AS low,"  # noqa: S608
     f" rowid * {MESSAGE_ROWID_SPAN} + {MESSAGE_ROWID_SPAN - 1} AS high FROM users WHERE id = ?2)"
 )
 
@@ -83,7 +83,8 @@ def _scored(block: str, block_number: int, newest: str, oldest: str) -> str:
 _SEARCH = (
     f"WITH {_OWNER_RANGE}, current_block AS MATERIALIZED ("  # noqa: S608
     + _block(
-        f"messages_fts.rowid BETWEEN max(coalesce(?6, {_LOW}), {_LOW}) AND min(coalesce(?5, {_HIGH}), {_HIGH})",
+        f"messages_fts.rowid BETWEEN max(coalesce(?6, {_LOW}), {_LOW})"
+        f" AND min(coalesce(?5, {_HIGH}), {_HIGH})",
         "?8",
     )
     + "), current_bounds AS MATERIALIZED ("
@@ -100,7 +101,7 @@ _SEARCH = (
     # and is not shown); the whole block otherwise, to rank it.
     "), next_block AS MATERIALIZED ("
     + _block(
-        f"messages_fts.rowid BETWEEN {_LOW} AND (SELECT oldest FROM current_bounds) - 1",
+        f"messages_fts.rowid BETWEEN {_LOW} AND (SELECT oldest FROM current_bounds) - 1",  # noqa: S608
         "(SELECT CASE WHEN missing <= 0 OR (?6 IS NULL AND found < ?8) THEN 0 WHEN missing = 1 THEN 1"
         " ELSE ?8 END FROM current_bounds, (SELECT ?7 - count(*) AS missing FROM remaining))",
     )
