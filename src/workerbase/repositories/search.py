@@ -1,7 +1,7 @@
 """SQL for full-text search over the caller's messages (SQLite FTS5, which D1 supports).
 
 Ranking every match does not scale: `bm25()` counts, once per query, every row of the whole index that
-holds each query word or the owner token (its IDF), and sorting by it reads every match, so a common
+holds each query word (its IDF), and sorting by it reads every match, so a common
 two-word query took ~0.9 s of CPU at 1M messages, and a D1 database runs one query at a time. So
 matches are ranked in blocks:
 
@@ -20,7 +20,8 @@ matches are ranked in blocks:
   list (kept in rowid order): other users' matches are never read, whatever their number, and the query
   names no owner. A word rare in the caller's messages costs as little as a word rare for everyone
   (bench/search_at_scale.py measures it). What still grows is within the caller's own history: a deeper
-  block seeks further from the newest end of the caller's range.
+  block seeks further from the newest end of the caller's range. (A cursor handed out before 0016 holds
+  rowids below every range: its walk ends, with an empty page.)
 """
 
 from __future__ import annotations
