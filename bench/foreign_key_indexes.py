@@ -34,6 +34,7 @@ from workerbase.errors import LimitExceeded
 from workerbase.local import PROJECT_ROOT
 from workerbase.ports import Database, run
 from workerbase.repositories import accounts
+from workerbase.repositories.messages import MESSAGE_ROWID_SPAN
 from workerbase.services.maintenance import GUEST_GRACE
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
@@ -104,14 +105,17 @@ def seed(connection: sqlite3.Connection, messages: int, users: int, guests: int,
         " VALUES (?1, ?2, ?3, ?3, ?3)",
         chats,
     )
+    # Each message the n-th of its owner's range of rowids (?7 = n), as the app's INSERT assigns them
+    # (migration 0016).
     insert_message = (
-        "INSERT INTO messages (id, chat_id, user_id, seq, role, parts, content_text, created_at, updated_at)"
-        " VALUES (?1, ?2, ?3, ?4, 'user', json_array(json_object('type', 'text', 'text', ?5)), ?5, ?6, ?6)"
+        "INSERT INTO messages (rowid, id, chat_id, user_id, seq, role, parts, content_text, created_at,"
+        f" updated_at) VALUES ((SELECT rowid * {MESSAGE_ROWID_SPAN} FROM users WHERE id = ?3) + ?7, ?1, ?2,"
+        " ?3, ?4, 'user', json_array(json_object('type', 'text', 'text', ?5)), ?5, ?6, ?6)"
     )
     connection.executemany(
         insert_message,
         (
-            (f"m-{chat_id}", chat_id, user_id, 0, "hello", created)
+            (f"m-{chat_id}", chat_id, user_id, 0, "hello", created, 1)
             for chat_id, user_id, created in chats[: 2 * (guests + deletes)]
         ),
     )
@@ -125,10 +129,14 @@ def seed(connection: sqlite3.Connection, messages: int, users: int, guests: int,
 
 
 def busy_messages(messages: int, users: int, now: str) -> Iterator[tuple[object, ...]]:
+    stored = [0] * users
     for n in range(messages):
         chat, seq = divmod(n, PER_CHAT)
         text = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(8))
-        yield (f"m-chat-{chat:07d}-{seq}", f"chat-{chat:07d}", f"user-{chat % users:07d}", seq, text, now)
+        owner = chat % users
+        stored[owner] += 1
+        message_id, chat_id = f"m-chat-{chat:07d}-{seq}", f"chat-{chat:07d}"
+        yield (message_id, chat_id, f"user-{owner:07d}", seq, text, now, stored[owner])
 
 
 async def measure(db: Database, phase: str, guests: int, deletes: int) -> dict[str, float | None]:

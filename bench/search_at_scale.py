@@ -32,7 +32,8 @@ from workerbase.bindings.local.d1 import SqliteDatabase
 from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.local import PROJECT_ROOT
 from workerbase.ports import SqlParam
-from workerbase.repositories.search import BLOCK_SIZE, owner_token
+from workerbase.repositories.messages import MESSAGE_ROWID_SPAN
+from workerbase.repositories.search import BLOCK_SIZE
 from workerbase.services.search import SearchService, fts_phrases
 
 BUILD_VERSION = "1"  # change when the generated data changes, to rebuild cached databases
@@ -51,26 +52,32 @@ SHARES: dict[str, tuple[float, float]] = {  # word: (caller, other user)
     "quartz": (0.0, 0.5),
 }
 # Words in exactly 20 of the caller's messages, spread over the history: "zephyr" is rare for everyone,
-# "quartz" is also in half of the other user's messages (the owner token must keep those out of the way).
+# "quartz" is also in half of the other user's messages (the caller's rowid range keeps those out of the
+# way).
 PLANTED = ["zephyr", "quartz"]
 QUERIES = ["project", "project update", "harbor", "zephyr", "quartz"]
 PAGES = [1, 10, 50]
 
+# The caller's range of message rowids (migration 0016), for the statements below.
+_RANGE = (
+    f"messages_fts.rowid BETWEEN (SELECT rowid * {MESSAGE_ROWID_SPAN} FROM users WHERE id = ?2)"
+    f" AND (SELECT rowid * {MESSAGE_ROWID_SPAN} + {MESSAGE_ROWID_SPAN - 1} FROM users WHERE id = ?2)"
+)
 # The statement this bench's "before" column measures: bm25() over every match of the caller's.
 OLD_SEARCH = (
     "SELECT messages.id AS id, messages.chat_id AS chat_id, messages.role AS role,"
     " messages.created_at AS created_at,"
     " snippet(messages_fts, 0, char(2), char(3), '…', 16) AS snippet,"
-    " bm25(messages_fts, 1.0, 0.0) AS score"
+    " bm25(messages_fts) AS score"
     " FROM messages_fts JOIN messages ON messages.rowid = messages_fts.rowid"
-    " WHERE messages_fts MATCH ?1 AND messages.user_id = ?2"
-    " AND (?3 IS NULL OR (bm25(messages_fts, 1.0, 0.0), messages.id) > (?3, ?4))"
+    f" WHERE messages_fts MATCH ?1 AND {_RANGE} AND messages.user_id = ?2"
+    " AND (?3 IS NULL OR (bm25(messages_fts), messages.id) > (?3, ?4))"
     " ORDER BY score, messages.id LIMIT ?5"
 )
 
 
-def old_query(text: str, user_id: str) -> str:
-    return f'search_owner : "{owner_token(user_id)}" AND content_text : ({" ".join(fts_phrases(text))})'
+def old_query(text: str) -> str:
+    return " ".join(fts_phrases(text))
 
 
 def database_path(messages: int, other: int) -> Path:
@@ -113,7 +120,7 @@ def build(path: Path, counts: tuple[int, int]) -> None:
         connection.execute(f"PRAGMA {pragma}")
     maker = TextMaker(seed=11)
     planted = {word: set(maker.rng.sample(range(counts[0]), min(20, counts[0]))) for word in PLANTED}
-    users = [CALLER, OTHER]
+    users = [CALLER, OTHER]  # users.rowid 1 and 2: their messages' rowids start at SPAN + 1, 2 * SPAN + 1
     started = time.perf_counter()
     connection.execute("BEGIN")
     connection.executemany(
@@ -131,8 +138,10 @@ def build(path: Path, counts: tuple[int, int]) -> None:
                 words = [w for w, at in planted.items() if user == 0 and written[user] in at]
                 text = maker.text(role, user, words)
                 parts = json.dumps([{"type": "text", "text": text}])
-                rows.append((f"{chat_id}-{seq}", chat_id, users[user], seq, role, parts, text, NOW, NOW))
                 written[user] += 1
+                rowid = (user + 1) * MESSAGE_ROWID_SPAN + written[user]  # as the app's INSERT assigns it
+                message_id = f"{chat_id}-{seq}"
+                rows.append((rowid, message_id, chat_id, users[user], seq, role, parts, text, NOW, NOW))
             if not rows:
                 continue
             connection.execute(
@@ -141,8 +150,8 @@ def build(path: Path, counts: tuple[int, int]) -> None:
                 (chat_id, users[user], NOW, NOW, NOW),
             )
             connection.executemany(
-                "INSERT INTO messages (id, chat_id, user_id, seq, role, parts, content_text, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages (rowid, id, chat_id, user_id, seq, role, parts, content_text,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             chat_number += 1
@@ -181,7 +190,7 @@ async def after(service: SearchService, text: str, page: int, requests: int) -> 
 
 async def before(db: SqliteDatabase, text: str, page: int, requests: int) -> Latency | None:
     """The old statement on `page` (its cost does not depend on the page: it ranks every match)."""
-    query = old_query(text, CALLER)
+    query = old_query(text)
     position: list[SqlParam] = [None, None]
     if page > 1:
         rows = (await db.query(OLD_SEARCH, [query, CALLER, None, None, (page - 1) * PAGE])).rows
@@ -209,7 +218,8 @@ async def main(messages: int, other: int, requests: int, block_size: int) -> Non
         print(f"  {'query':<16}{'matches':>9}  {'page':>4}  {'before':^23}  {'after':^23}")
         for text in QUERIES:
             counted = await db.query(
-                "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?", [old_query(text, CALLER)]
+                f"SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?1 AND {_RANGE}",
+                [old_query(text), CALLER],
             )
             matches = int(counted.rows[0]["n"] or 0)
             for page in PAGES:

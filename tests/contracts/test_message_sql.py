@@ -165,3 +165,90 @@ async def test_search_blocks_hold_only_the_owners_matches(db: Database) -> None:
     assert pages == [["m3", "m4", "m5"], ["m0", "m1", "m2"]]
     theirs = [hit for page in await walk(db, other, "apple", limit=4) for hit in page]
     assert sorted(theirs) == [f"o{n}" for n in range(6)]
+
+
+def said(message_id: str, user_id: str, chat_id: str, words: str) -> Statement:
+    return messages.insert_message(
+        message_id, chat_id, user_id, "user", [{"type": "text", "text": words}], None, NOW
+    )
+
+
+async def numbering(db: Database) -> list[tuple[str, str, int]]:
+    """(owner, message id, n) per message in rowid order: n its place in the owner's range of rowids."""
+    result = await db.query(
+        f"SELECT messages.rowid AS rowid, messages.id AS id, messages.user_id AS owner,"
+        f" users.rowid * {messages.MESSAGE_ROWID_SPAN} AS base"
+        " FROM messages JOIN users ON users.id = messages.user_id ORDER BY messages.rowid"
+    )
+    return [
+        (str(row["owner"]), str(row["id"]), int(row["rowid"] or 0) - int(row["base"] or 0))
+        for row in result.rows
+    ]
+
+
+async def test_message_rowids_are_numbered_within_their_owners_range(db: Database) -> None:
+    """The INSERT puts each message one past its owner's newest (migration 0016), in a batch (an import)
+    too, whatever other users store meanwhile; a rowid freed by deleting the newest message is taken again,
+    and the search index follows; a user who gets a deleted user's rowid starts an empty range."""
+    await setup(db)
+    await db.batch(user_and_chat("u2", "c2", NOW))
+    await db.batch([say("m1", "apple"), said("x1", "u2", "c2", "apple"), say("m2", "pear")])
+    await db.batch([said(f"x{n}", "u2", "c2", "apple pie") for n in range(2, 6)])  # an import
+    await db.batch([say("m3", "apple pie")])
+    assert await numbering(db) == [
+        ("u1", "m1", 1),
+        ("u1", "m2", 2),
+        ("u1", "m3", 3),
+        *[("u2", f"x{n}", n) for n in range(1, 6)],
+    ]
+    gone = messages.delete_message("m3", "c1", "u1")
+    await db.query(gone.sql, gone.params)
+    await db.batch([say("m4", "plum")])
+    assert (await numbering(db))[:3] == [("u1", "m1", 1), ("u1", "m2", 2), ("u1", "m4", 3)]
+    assert await search(db, "pie") == [f"x{n}" for n in range(2, 6)]
+    assert await search(db, "plum") == ["m4"]
+    await db.query("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    # u3 has the largest users.rowid; deleted, the next user gets it again (SQLite and D1 alike), and their
+    # range holds nothing of u3's: the cascade took it.
+    await db.batch([*user_and_chat("u3", "c3", NOW), said("z1", "u3", "c3", "kiwi")])
+    deleted_rowid = (await db.query("SELECT rowid FROM users WHERE id = 'u3'")).rows[0]["rowid"]
+    await db.query("DELETE FROM users WHERE id = 'u3'")
+    await db.batch([*user_and_chat("u4", "c4", NOW), said("z1", "u4", "c4", "lime")])
+    assert (await db.query("SELECT rowid FROM users WHERE id = 'u4'")).rows[0]["rowid"] == deleted_rowid
+    assert (await numbering(db))[-1] == ("u4", "z1", 1)
+    assert await walk(db, "u4", "kiwi", limit=10) == [[]]
+    assert await walk(db, "u4", "lime", limit=10) == [["z1"]]
+
+
+async def test_message_rows_outside_their_owners_range_are_refused(db: Database) -> None:
+    await setup(db)
+    await db.batch(user_and_chat("u2", "c2", NOW))
+    bare = (
+        "INSERT INTO messages (rowid, id, chat_id, user_id, seq, role, parts, created_at, updated_at)"
+        " VALUES (?, 'm1', 'c1', 'u1', 1, 'user', '[]', ?, ?)"
+    )
+    base = int((await db.query("SELECT rowid FROM users WHERE id = 'u2'")).rows[0]["rowid"] or 0)
+    stamp = "2026-12-07T00:00:00.000Z"
+    for rowid in (None, base * messages.MESSAGE_ROWID_SPAN + 1):  # no rowid; one in u2's range
+        with raises(ConstraintViolation, match="message_rowid_out_of_range"):
+            await db.query(bare, [rowid, stamp, stamp])
+    assert (await db.query("SELECT count(*) AS n FROM messages")).rows == [{"n": 0}]
+
+
+async def test_search_of_two_interleaved_users_reads_only_the_callers_range(db: Database) -> None:
+    """A word rare for the caller and common for the other user, their messages interleaved: each search
+    finds only its caller's matches, page after page; a cursor holding the other user's rowids (their
+    block bounds) finds nothing of theirs."""
+    await setup(db)
+    await db.batch(user_and_chat("u2", "c2", NOW))
+    for n in range(8):
+        other_users = [said(f"o{n}-{k}", "u2", "c2", "quartz quartz") for k in range(3)]
+        await db.batch([*other_users, *([say(f"m{n}", "quartz")] if n % 3 == 0 else [])])
+    # One block of 3 (the caller's only matches), equal scores: by id.
+    assert await walk(db, "u1", "quartz", limit=2) == [["m0", "m3"], ["m6"]]
+    theirs = [hit for page in await walk(db, "u2", "quartz", limit=2) for hit in page]
+    assert sorted(theirs) == sorted(f"o{n}-{k}" for n in range(8) for k in range(3))
+    _, cursor = await SearchService(db, block_size=3).messages("u2", "quartz", None, 2)
+    assert cursor is not None
+    hits, _ = await SearchService(db, block_size=3).messages("u1", "quartz", cursor, 2)
+    assert {hit.message_id for hit in hits} <= {"m0", "m3", "m6"}

@@ -31,9 +31,21 @@ _OLDER = (
     f" AND seq < coalesce(({_ANCHOR}), 9007199254740991) ORDER BY seq DESC LIMIT ?4"
 )
 _NEWER = _SELECT + f" WHERE user_id = {_OWNER} AND chat_id = ?1 AND seq > ({_ANCHOR}) ORDER BY seq LIMIT ?4"
+# A message's rowid is in its owner's range (migration 0016): users.rowid * MESSAGE_ROWID_SPAN + n, n one
+# past the owner's newest message, so rowid order is newest last within a user and a search reads one
+# range of the index. Assigned here, in the INSERT itself (no extra round trip): a lookup of the user by
+# id and one seek to the end of their range. Statements of a batch (an import) run in turn, each one past
+# the last. Deleting a user's newest message frees its rowid for the next one: the index's delete
+# trigger has already taken the old entry out, so the new message is indexed afresh under it.
+MESSAGE_ROWID_SPAN = 1 << 24
+_BASE = f"(SELECT rowid * {MESSAGE_ROWID_SPAN} FROM users WHERE id = ?3)"  # noqa: S608
+_NEXT_ROWID = (
+    f"coalesce((SELECT rowid FROM messages WHERE rowid BETWEEN {_BASE}"  # noqa: S608
+    f" AND {_BASE} + {MESSAGE_ROWID_SPAN - 1} ORDER BY rowid DESC LIMIT 1), {_BASE}) + 1"
+)
 _INSERT = (
-    "INSERT INTO messages (id, chat_id, user_id, seq, role, parts, metadata, content_text, created_at,"
-    " updated_at) SELECT ?1, ?2, ?3,"
+    "INSERT INTO messages (rowid, id, chat_id, user_id, seq, role, parts, metadata, content_text,"  # noqa: S608
+    f" created_at, updated_at) SELECT {_NEXT_ROWID}, ?1, ?2, ?3,"
     " (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE user_id = ?3 AND chat_id = ?2),"
     " ?4, ?5, ?6, ?7, ?8, ?8 WHERE EXISTS (SELECT 1 FROM chats WHERE user_id = ?3 AND id = ?2)"
     " ON CONFLICT (user_id, id) DO NOTHING"

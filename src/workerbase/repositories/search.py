@@ -1,7 +1,7 @@
 """SQL for full-text search over the caller's messages (SQLite FTS5, which D1 supports).
 
 Ranking every match does not scale: `bm25()` counts, once per query, every row of the whole index that
-holds each query word or the owner token (its IDF), and sorting by it reads every match, so a common
+holds each query word (its IDF), and sorting by it reads every match, so a common
 two-word query took ~0.9 s of CPU at 1M messages, and a D1 database runs one query at a time. So
 matches are ranked in blocks:
 
@@ -15,14 +15,19 @@ matches are ranked in blocks:
 * The cursor pins its block by rowid bounds and the score depends only on the message, so a walk never
   shows a message twice or skips one while messages are added (they belong to a newer search) or
   deleted; an edited message may move.
-* What still grows: the walk intersects the owner token with the words, so a word rare in the caller's
-  messages but common in other users' costs a step wherever their messages interleave with the
-  caller's (bench/search_at_scale.py measures it).
+* Each user's messages have their own range of rowids (migration 0016: users.rowid * 2^24 + n), so the
+  walk is bounded to the caller's range and FTS5 seeks straight into the caller's part of each word's
+  list (kept in rowid order): other users' matches are never read, whatever their number, and the query
+  names no owner. A word rare in the caller's messages costs as little as a word rare for everyone
+  (bench/search_at_scale.py measures it). What still grows is within the caller's own history: a deeper
+  block seeks further from the newest end of the caller's range. (A cursor handed out before 0016 holds
+  rowids below every range: its walk ends, with an empty page.)
 """
 
 from __future__ import annotations
 
 from workerbase.ports import Statement
+from workerbase.repositories.messages import MESSAGE_ROWID_SPAN
 
 # Control characters mark the highlighted terms, so the service can HTML-escape the text around them.
 HIGHLIGHT_START = "\x02"
@@ -33,8 +38,14 @@ HIGHLIGHT_END = "\x03"
 # largest page (100), so no page crosses two block boundaries.
 BLOCK_SIZE = 300
 
-# Rowids are below 2^53 (D1 binds numbers as doubles), so this bounds a block that has no newest yet.
-_NO_ROWID_BOUND = 9007199254740991
+# The caller's range of message rowids (migration 0016), read once per statement (a users lookup by id):
+# every walk over the index is bounded by it. No range (an unknown user) matches nothing.
+_LOW = "(SELECT low FROM owner_range)"
+_HIGH = "(SELECT high FROM owner_range)"
+_OWNER_RANGE = (
+    f"owner_range AS MATERIALIZED (SELECT rowid * {MESSAGE_ROWID_SPAN} AS low,"  # noqa: S608
+    f" rowid * {MESSAGE_ROWID_SPAN} + {MESSAGE_ROWID_SPAN - 1} AS high FROM users WHERE id = ?2)"
+)
 
 
 # The helpers below only put this module's constants into SQL (hence the noqa on S608).
@@ -68,13 +79,20 @@ def _scored(block: str, block_number: int, newest: str, oldest: str) -> str:
     )
 
 
-# ?1 FTS query (owner token AND words), ?2 user, ?3/?4 position after (score, id) in the block
-# ?5/?6 (newest, oldest rowid; all NULL on the first page), ?7 rows wanted, ?8 block size.
+# ?1 FTS query (the words), ?2 user, ?3/?4 position after (score, id) in the block
+# ?5/?6 (newest, oldest rowid; all NULL on the first page), ?7 rows wanted, ?8 block size. D1 binds
+# numbers as REAL: FTS5 walks a rowid range with REAL bounds ~10x slower (bench/search_at_scale.py,
+# 128 vs 12 ms a page past the first), hence the casts.
 _SEARCH = (
-    "WITH current_block AS MATERIALIZED ("  # noqa: S608
-    + _block(f"messages_fts.rowid BETWEEN coalesce(?6, 0) AND coalesce(?5, {_NO_ROWID_BOUND})", "?8")
+    f"WITH {_OWNER_RANGE}, current_block AS MATERIALIZED ("  # noqa: S608
+    + _block(
+        f"messages_fts.rowid BETWEEN max(coalesce(CAST(?6 AS INTEGER), {_LOW}), {_LOW})"
+        f" AND min(coalesce(CAST(?5 AS INTEGER), {_HIGH}), {_HIGH})",
+        "?8",
+    )
     + "), current_bounds AS MATERIALIZED ("
-    " SELECT coalesce(?5, max(message_rowid)) AS newest, coalesce(?6, min(message_rowid)) AS oldest,"
+    " SELECT coalesce(CAST(?5 AS INTEGER), max(message_rowid)) AS newest,"
+    " coalesce(CAST(?6 AS INTEGER), min(message_rowid)) AS oldest,"
     " count(*) AS found FROM current_block"
     "), remaining AS MATERIALIZED ("
     + _scored(
@@ -87,7 +105,7 @@ _SEARCH = (
     # and is not shown); the whole block otherwise, to rank it.
     "), next_block AS MATERIALIZED ("
     + _block(
-        "messages_fts.rowid < (SELECT oldest FROM current_bounds)",
+        f"messages_fts.rowid BETWEEN {_LOW} AND (SELECT oldest FROM current_bounds) - 1",  # noqa: S608
         "(SELECT CASE WHEN missing <= 0 OR (?6 IS NULL AND found < ?8) THEN 0 WHEN missing = 1 THEN 1"
         " ELSE ?8 END FROM current_bounds, (SELECT ?7 - count(*) AS missing FROM remaining))",
     )
@@ -102,11 +120,6 @@ _SEARCH = (
 )
 
 
-def owner_token(user_id: str) -> str:
-    """The single index token of a user's messages: `search_owner` in migration 0009."""
-    return user_id.replace("-", "")
-
-
 def search_messages(
     phrases: list[str],
     user_id: str,
@@ -118,7 +131,7 @@ def search_messages(
     """`phrases` are FTS5 string literals (already quoted); all must appear in the message's text.
     `after` is the last hit seen and `block` its block's (newest, oldest) rowids, from the last row of
     the previous page; without `block`, `after` is a position in the newest block."""
-    query = f'search_owner : "{owner_token(user_id)}" AND content_text : ({" ".join(phrases)})'
+    query = " ".join(phrases)
     score, message_id = after if after is not None else (None, None)
     newest, oldest = block if block is not None else (None, None)
     return Statement(_SEARCH, [query, user_id, score, message_id, newest, oldest, limit, block_size])
