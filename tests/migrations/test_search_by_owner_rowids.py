@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.migrations.test_wrangler_schema import MIGRATIONS, wrangler, wrangler_database
+from tests.migrations.seeded import assert_sound, migrated_by_wrangler, seeded_before
+from tests.migrations.test_wrangler_schema import MIGRATIONS
 from workerbase.repositories import messages
 
 MIGRATION = MIGRATIONS / "0016_search_by_owner_rowids.sql"
@@ -55,10 +56,6 @@ VALUES ('m2', '{U1}', 'c1', 'up', '{NOW}', '{NOW}');
 """
 
 
-def migrations_before() -> str:
-    return "\n".join(path.read_text() for path in sorted(MIGRATIONS.glob("*.sql")) if path < MIGRATION)
-
-
 def rows(connection: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the tables by column name, without the owner token 0016 drops (and rowids)."""
     dumped: dict[str, list[tuple[object, ...]]] = {}
@@ -95,17 +92,9 @@ def found(connection: sqlite3.Connection, owner: str, word: str) -> list[str]:
     ]
 
 
-def assert_sound(connection: sqlite3.Connection) -> None:
-    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
-
-
 @pytest.fixture
 def local() -> Iterator[sqlite3.Connection]:
-    with closing(sqlite3.connect(":memory:", isolation_level=None)) as connection:
-        connection.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
-        connection.executescript(migrations_before() + SEED)
+    with seeded_before(MIGRATION, SEED) as connection:
         yield connection
 
 
@@ -148,12 +137,9 @@ def test_0016_renumbers_each_users_messages_into_their_range_in_order(local: sql
 def test_wrangler_d1_renumbers_the_same_data_the_same_way(local: sqlite3.Connection, tmp_path: Path) -> None:
     """The same seed and migration run by wrangler on workerd's D1 (two `d1 execute --file` runs, each one
     batch as a migration is) end with the same rows and rowids as the local runtime."""
-    seeded = tmp_path / "seeded.sql"
-    seeded.write_text(migrations_before() + SEED)
-    wrangler("d1", "execute", "DB", "--file", str(seeded), "--yes", persist_to=tmp_path / "state")
-    wrangler("d1", "execute", "DB", "--file", str(MIGRATION), "--yes", persist_to=tmp_path / "state")
+    theirs = migrated_by_wrangler(MIGRATION, SEED, tmp_path / "state")
     local.executescript(MIGRATION.read_text())
-    with closing(sqlite3.connect(wrangler_database(tmp_path / "state"))) as d1:
+    with closing(sqlite3.connect(theirs)) as d1:
         assert rows(d1) == rows(local)
         assert numbering(d1) == numbering(local) == EXPECTED_NUMBERING
         assert_sound(d1)
