@@ -75,6 +75,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
+def json_or_null(value: Any) -> str | None:
+    """`canonical_json`, with None staying SQL NULL."""
+    return None if value is None else canonical_json(value)
+
+
 def text_of(parts: list[dict[str, Any]]) -> str:
     """What full-text search sees: the text of the `text` parts."""
     return "\n".join(str(part["text"]) for part in parts if part.get("type") == "text" and "text" in part)
@@ -94,7 +99,6 @@ def insert_message(
     metadata: dict[str, Any] | None,
     now: datetime,
 ) -> Statement:
-    encoded_metadata = None if metadata is None else canonical_json(metadata)
     return Statement(
         _INSERT,
         [
@@ -103,7 +107,7 @@ def insert_message(
             user_id,
             role,
             canonical_json(parts),
-            encoded_metadata,
+            json_or_null(metadata),
             text_of(parts),
             iso(now),
         ],
@@ -148,8 +152,8 @@ def update_message(
     return Statement(
         _UPDATE,
         [
-            None if parts is None else canonical_json(parts),
-            None if metadata is None else canonical_json(metadata),
+            json_or_null(parts),
+            json_or_null(metadata),
             None if parts is None else text_of(parts),
             iso(now),
             user_id,
@@ -167,10 +171,17 @@ def replace_user_message(
     metadata: dict[str, Any] | None,
     now: datetime,
 ) -> Statement:
-    encoded_metadata = None if metadata is None else canonical_json(metadata)
     return Statement(
         _REPLACE,
-        [canonical_json(parts), encoded_metadata, text_of(parts), iso(now), user_id, chat_id, message_id],
+        [
+            canonical_json(parts),
+            json_or_null(metadata),
+            text_of(parts),
+            iso(now),
+            user_id,
+            chat_id,
+            message_id,
+        ],
     )
 
 

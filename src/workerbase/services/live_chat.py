@@ -138,7 +138,8 @@ class LiveChatService:
         done = await run_batch(self._db, [insert, select] + ([count] if count is not None else []))
         sending.created_chat = done[insert].meta.changes > 0
         chat = done[select].first()
-        sending.system_prompt = chats.CHAT.decode(chat).system_prompt if chat is not None else ""
+        assert chat is not None  # inserted now, or there before (a deleted owner fails the insert)
+        sending.system_prompt = chats.CHAT.decode(chat).system_prompt
         sending.counted = count is not None and done[count].meta.changes > 0
         if limit is not None and not sending.counted:
             await self._take_back(sending)  # nothing may change: not even the chat this request made
