@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from workerbase.clock import utc_now
 from workerbase.durable.chat_room import ChatRoom
 from workerbase.errors import ConfigurationError
 from workerbase.platform import Platform
-from workerbase.ports import ChatModel, DurableStorage, GenerationJob, Outcome, RoomSockets
+from workerbase.ports import ChatModel, DurableStorage, Emit, GenerationJob, Outcome, RoomSockets
 from workerbase.providers.openai_compatible import OpenAICompatibleModel
 from workerbase.services.api_keys import ApiKeyService
 from workerbase.services.auth import AuthService
@@ -28,7 +29,10 @@ from workerbase.services.live_chat import LiveChatService, store_reply
 from workerbase.services.live_events import LiveEvents
 from workerbase.services.maintenance import Maintenance
 from workerbase.services.messages import MessageService
+from workerbase.services.model_input import ModelInput
+from workerbase.services.replies import ReplyGenerator
 from workerbase.services.search import SearchService
+from workerbase.services.tools import Tool, Toolbox
 from workerbase.services.votes import VoteService
 from workerbase.services.ws_tickets import TicketSigner
 
@@ -116,16 +120,47 @@ def chat_model(platform: Platform) -> ChatModel:
     )
 
 
-def chat_room_factory(platform: Platform, clock: Clock = utc_now) -> ChatRoomFactory:
-    """How a runtime builds a chat's room: the settings' model, replies stored through the messages
-    service at the time they end."""
-    model = chat_model(platform)
+def toolbox(platform: Platform, services: Services) -> Toolbox:
+    """The server-side tools the settings enable (`CHAT_TOOLS`)."""
+    models = platform.settings.models
+    if not models.tools:
+        return Toolbox([])
+    # Imported when used: their inputs are pydantic models, and the room also runs where pydantic is
+    # not (the Pyodide suite; tests/unit/test_layers.py).
+    from workerbase.services.tools.documents import CreateDocument, RequestSuggestions, UpdateDocument
+    from workerbase.services.tools.weather import GetWeather
 
-    async def save_reply(job: GenerationJob, text: str, outcome: Outcome) -> None:
-        await store_reply(Services(platform, clock()).messages, job, text, outcome)
+    built: dict[str, Tool] = {
+        "createDocument": CreateDocument(services.documents),
+        "updateDocument": UpdateDocument(services.documents),
+        "requestSuggestions": RequestSuggestions(services.documents),
+        "getWeather": GetWeather(platform.http, models.weather_api_url),
+    }
+    return Toolbox([built[name] for name in models.tools])
+
+
+def chat_room_factory(platform: Platform, clock: Clock = utc_now) -> ChatRoomFactory:
+    """How a runtime builds a chat's room: replies written by the settings' model with the enabled tools
+    and the user's files, stored through the messages service at the time they end."""
+    model = chat_model(platform)
+    models = platform.settings.models
+
+    async def respond(job: GenerationJob, emit: Emit) -> Outcome:
+        services = Services(platform, clock())
+
+        async def read_file(file_id: str) -> tuple[str, str, bytes] | None:
+            found = await services.files.read(job.user_id, file_id)
+            return None if found is None else (found[0].filename, found[0].content_type, found[1])
+
+        model_input = ModelInput(read_file, models.context_tokens)
+        writer = ReplyGenerator(model, model_input, toolbox(platform, services), models.max_steps)
+        return await writer.respond(job, emit)
+
+    async def save_reply(job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome) -> None:
+        await store_reply(Services(platform, clock()).messages, job, parts, outcome)
 
     def build(storage: DurableStorage, sockets: RoomSockets) -> ChatRoom:
-        return ChatRoom(storage, sockets, model, save_reply, clock)
+        return ChatRoom(storage, sockets, respond, save_reply, clock)
 
     return build
 

@@ -62,7 +62,21 @@ DEFAULT_MODELS: Mapping[ModelProvider, tuple[str, ...]] = {
     "workers-ai": ("@cf/meta/llama-3.1-8b-instruct",),
 }
 
+# The server-side tools replies can use (`services/tools/`); CHAT_TOOLS picks from these.
+ChatTool = Literal["createDocument", "updateDocument", "requestSuggestions", "getWeather"]
+CHAT_TOOLS: tuple[ChatTool, ...] = ("createDocument", "updateDocument", "requestSuggestions", "getWeather")
+
 # Parsers of this project's own formats (env_vars has the common ones).
+
+
+def _chat_tools(name: str, value: str) -> tuple[str, ...] | None:
+    if value.strip().lower() == "none":
+        return ()
+    chosen = tuple(items(value))
+    for tool in chosen:
+        if tool not in CHAT_TOOLS:
+            raise ConfigurationError(f"{name}: no tool {tool!r} (tools: {', '.join(CHAT_TOOLS)}, or none)")
+    return chosen or None
 
 
 def _file_types(name: str, value: str) -> tuple[str, ...] | None:
@@ -216,6 +230,18 @@ class ModelSettings:
     timeout_seconds: float = field(default=30.0, metadata=variable("MODEL_TIMEOUT_SECONDS", integer(1, 600)))
     # What the model is told before a chat's messages, unless the chat has its own system prompt.
     system_prompt: str | None = field(default=None, metadata=variable("SYSTEM_PROMPT", text))
+    # Tokens (estimated) of the chat the model is sent at most: older turns are left out first.
+    context_tokens: int = field(
+        default=32_000, metadata=variable("MODEL_CONTEXT_TOKENS", integer(1_000, 2_000_000))
+    )
+    # The server-side tools replies may call, and the model calls per reply (each step after the first
+    # answers the tools' results).
+    tools: tuple[str, ...] = field(default=CHAT_TOOLS, metadata=variable("CHAT_TOOLS", _chat_tools))
+    max_steps: int = field(default=5, metadata=variable("MAX_TOOL_STEPS", integer(1, 20)))
+    # Where the getWeather tool asks (Open-Meteo's forecast API, or one that answers like it).
+    weather_api_url: str = field(
+        default="https://api.open-meteo.com/v1/forecast", metadata=variable("WEATHER_API_URL", http_url)
+    )
     # Messages a user may send per UTC day, by role; roles not listed have no limit.
     daily_messages: tuple[tuple[str, int], ...] = field(
         default=(("guest", 20), ("user", 50)), metadata=variable("DAILY_MESSAGE_LIMITS", _role_limits)

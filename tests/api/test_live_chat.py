@@ -83,6 +83,11 @@ def user_message(text: str) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "role": "user", "parts": [{"type": "text", "text": text}]}
 
 
+def reply_parts(text: str) -> list[dict[str, Any]]:
+    """A one-step reply's parts as stored, which is how the AI SDK's client builds them from the stream."""
+    return [{"type": "step-start"}] + ([{"type": "text", "text": text, "state": "done"}] if text else [])
+
+
 def text_of(chunks: list[Any]) -> str:
     return "".join(c["delta"] for c in chunks if isinstance(c, dict) and c["type"] == "text-delta")
 
@@ -155,7 +160,7 @@ async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
     stored = await messages_of(live, ada, chat_id)
     assert [(m["role"], m["parts"]) for m in stored] == [
         ("user", body["message"]["parts"]),  # type: ignore[index]
-        ("assistant", [{"type": "text", "text": "Hello there, friend."}]),
+        ("assistant", reply_parts("Hello there, friend.")),
     ]
     assert stored[1]["id"] == reply_id
     assert stored[1]["metadata"] == {"model": "echo", "finishReason": "stop"}
@@ -196,7 +201,7 @@ async def test_a_client_that_goes_away_does_not_lose_the_reply(
                 break  # the tab closes half-way
     fake.open_gate(3)
     stored = await eventually_stored(live, ada, chat_id, 2)
-    assert stored[1]["parts"] == [{"type": "text", "text": "Hello there, friend."}]
+    assert stored[1]["parts"] == reply_parts("Hello there, friend.")
     assert stored[1]["metadata"]["finishReason"] == "stop"
 
 
@@ -248,7 +253,7 @@ async def test_stop_keeps_the_partial_reply_marked_incomplete(
     assert types_of(chunks[5:]) == STOPPED_ENDING
     stored = await messages_of(live, ada, chat_id)
     assert len(stored) == 2  # the refused message was taken back
-    assert stored[1]["parts"] == [{"type": "text", "text": "Hello there"}]
+    assert stored[1]["parts"] == reply_parts("Hello there")
     assert stored[1]["metadata"] == {"model": "gated", "finishReason": "abort", "incomplete": True}
     assert (await live.post(f"/v1/chats/{chat_id}/stream/stop", headers=ada)).status_code == 204
 
@@ -275,7 +280,7 @@ async def test_upstream_failures_end_the_stream_with_an_error_and_an_incomplete_
     stored = await messages_of(live, ada, chat_id)
     # `finish` carries the stored reply's metadata, which the AI SDK puts on the client's message.
     assert chunks[-2:] == [{"type": "finish", "messageMetadata": stored[1]["metadata"]}, "[DONE]"]
-    assert stored[1]["parts"] == [{"type": "text", "text": expected_text}]
+    assert stored[1]["parts"] == reply_parts(expected_text)
     assert stored[1]["metadata"] == {
         "model": model,
         "finishReason": "error",
@@ -341,7 +346,7 @@ async def test_a_failed_reply_gives_the_daily_message_back_once(
     user_id = (await live.get("/v1/me", headers=ada)).json()["id"]
     job = GenerationJob(chat_id, user_id, failed["id"], "fails", counted_day=day)
     retried = Outcome("error", failed["metadata"]["error"])  # the room's alarm storing it again
-    await store_reply(Services(platform, clock.now).messages, job, failed["parts"][0]["text"], retried)
+    await store_reply(Services(platform, clock.now).messages, job, failed["parts"], retried)
     assert await count() == 1
     assert len(await messages_of(live, ada, chat_id)) == 6
 
@@ -617,7 +622,7 @@ async def test_the_ai_sdks_own_chat_sends_regenerates_and_edits(
         (edited_reply["id"], "assistant"),
     ]
     assert stored[0]["parts"] == edited_user["parts"]
-    assert stored[1]["parts"] == [{"type": "text", "text": "Hello there, friend."}]
+    assert stored[1]["parts"] == edited_reply["parts"] == reply_parts("Hello there, friend.")
     # Each answer saw the history as it then was: the regenerate without the old reply, the edit alone.
     asked = [[m["content"] for m in request["body"]["messages"]] for request in fake.requests]
     assert asked == [["Tell me about harbors"]] * 2 + [["Tell me about lighthouses"]]

@@ -39,6 +39,9 @@ from workerbase.ports import (
     ModelFailed,
     ModelMessage,
     ModelTimeout,
+    StepFinished,
+    TextDelta,
+    Turn,
     room_name,
 )
 from workerbase.services.ws_tickets import TicketSigner
@@ -96,11 +99,13 @@ async def _world(db: Database, chat_id: str, **vars: str) -> _World:
     """D1 with our schema, a user `u1` owning chat `chat_id`, and the Worker's env for Workers AI."""
     await migrate(db)
     await db.batch(user_and_chat("u1", chat_id, NOW))
-    return _World({"MODEL_PROVIDER": "workers-ai", "MODELS": MODEL, **vars})
+    return _World({"MODEL_PROVIDER": "workers-ai", "MODELS": MODEL, "CHAT_TOOLS": "none", **vars})
 
 
 def _job(chat_id: str, reply_id: str = "m-reply") -> GenerationJob:
-    return GenerationJob(chat_id, "u1", reply_id, MODEL, [ModelMessage("user", "Say hello")])
+    return GenerationJob(
+        chat_id, "u1", reply_id, MODEL, [Turn("user", [{"type": "text", "text": "Say hello"}])]
+    )
 
 
 def _js(value: Any) -> Any:
@@ -232,7 +237,8 @@ async def test_workers_ai_reads_both_event_shapes_and_times_out(db: Database) ->
     world = await _world(db, "c0a80101-0000-4000-8000-000000000004")
     model = WorkersAiModel(world.env.AI, timeout_seconds=0.05)
     world.ai.answer(_js([{"response": "a"}, {"choices": [{"delta": {"content": "b"}}]}, {"response": ""}]))
-    assert [t async for t in model.reply(MODEL, [ModelMessage("user", "hi")])] == ["a", "b"]
+    events = [e async for e in model.reply(MODEL, [ModelMessage("user", "hi")])]
+    assert events == [TextDelta("a"), TextDelta("b"), StepFinished("stop")]
     world.ai.answer(_js([{"error": {"message": "capacity exceeded"}}]))
     with raises(ModelFailed, match="capacity exceeded"):
         _ = [t async for t in model.reply(MODEL, [])]

@@ -22,11 +22,19 @@ from workerbase.ports import (
     DurableStorage,
     GenerationJob,
     GenerationRunning,
+    ModelEvent,
     ModelMessage,
     Outcome,
     ReplyNotStored,
     RoomSocket,
+    StepFinished,
+    TextDelta,
+    ToolSpec,
+    Turn,
 )
+from workerbase.services.model_input import ModelInput
+from workerbase.services.replies import ReplyGenerator
+from workerbase.services.tools import Toolbox
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -52,12 +60,15 @@ class ScriptedModel:
         self.words, self.then = words, then
         self.done = asyncio.Event()
 
-    async def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]:
+    async def reply(
+        self, model: str, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec] = ()
+    ) -> AsyncIterator[ModelEvent]:
         for word in self.words:
-            yield word
+            yield TextDelta(word)
         self.done.set()
         if self.then is not None:
             raise self.then
+        yield StepFinished("stop")
 
 
 async def evicted(model: ScriptedModel) -> None:
@@ -71,10 +82,11 @@ class Replies:
         self.saved: list[tuple[str, str, Outcome]] = []
         self.failures = failures
 
-    async def __call__(self, job: GenerationJob, text: str, outcome: Outcome) -> None:
+    async def __call__(self, job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("D1 is unavailable")
+        text = "".join(part["text"] for part in parts if part["type"] == "text")
         self.saved.append((job.reply_id, text, outcome))
 
 
@@ -103,13 +115,18 @@ def namespace(
     clock: list[datetime],
     storage: Callable[[DurableStorage], DurableStorage] = lambda storage: storage,
 ) -> LocalDurableNamespace[ChatRoom]:
+    async def no_files(file_id: str) -> None:
+        return None
+
+    respond = ReplyGenerator(model, ModelInput(no_files, 32_000), Toolbox([]), max_steps=5).respond
+
     def build(name: str, raw: DurableStorage) -> ChatRoom:
-        return ChatRoom(storage(raw), NoSockets(), model, replies, lambda: clock[0])
+        return ChatRoom(storage(raw), NoSockets(), respond, replies, lambda: clock[0])
 
     return LocalDurableNamespace(root, build, lambda: clock[0])
 
 
-JOB = GenerationJob("chat-1", "user-1", "reply-1", "m", [ModelMessage("user", "hi")])
+JOB = GenerationJob("chat-1", "user-1", "reply-1", "m", [Turn("user", [{"type": "text", "text": "hi"}])])
 MESSAGE: dict[str, Any] = {"id": "u1", "role": "user", "parts": []}
 
 
@@ -165,10 +182,10 @@ class GatedReplies(Replies):
         super().__init__()
         self.entered, self.open = asyncio.Event(), asyncio.Event()
 
-    async def __call__(self, job: GenerationJob, text: str, outcome: Outcome) -> None:
+    async def __call__(self, job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome) -> None:
         self.entered.set()
         await self.open.wait()
-        await super().__call__(job, text, outcome)
+        await super().__call__(job, parts, outcome)
 
 
 async def test_a_stop_while_the_reply_is_being_stored_lets_it_end(tmp_path: Path) -> None:
@@ -223,10 +240,13 @@ class HeldModel:
     def __init__(self) -> None:
         self.hold = False
 
-    async def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]:
-        yield "Hi"
+    async def reply(
+        self, model: str, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec] = ()
+    ) -> AsyncIterator[ModelEvent]:
+        yield TextDelta("Hi")
         if self.hold:
             await asyncio.Event().wait()
+        yield StepFinished("stop")
 
 
 async def test_a_reader_stops_at_its_generations_finish(tmp_path: Path) -> None:

@@ -16,23 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from workerbase.durable.room_log import INTERRUPTED, RoomLog
-from workerbase.durable.ui_stream import closing_chunks, opening_chunks
+from workerbase.durable.ui_stream import closing_chunks, opening_chunk, parts_of
 from workerbase.logs import get_logger
 from workerbase.ports import (
-    ChatModel,
+    Chunk,
     DurableStorage,
     GenerationJob,
     GenerationRunning,
     ModelFailed,
     Outcome,
     ReplyNotStored,
+    Respond,
     RoomSockets,
     SaveReply,
 )
@@ -49,14 +49,14 @@ class ChatRoom:
         self,
         storage: DurableStorage,
         sockets: RoomSockets,
-        model: ChatModel,
+        respond: Respond,
         save_reply: SaveReply,
         now: Callable[[], datetime],
     ) -> None:
         self._storage = storage
         self._log = RoomLog(storage)
         self._sockets = sockets
-        self._model = model
+        self._respond = respond
         self._save_reply = save_reply
         self._now = now
         self._task: asyncio.Task[None] | None = None  # the generation running in this instance
@@ -75,17 +75,15 @@ class ChatRoom:
         # another start may have used.
         await self._storage.set_alarm(self._now() + WATCHDOG_INTERVAL)
         self._check_can_start()
-        text_id = uuid.uuid4().hex
 
         def begin() -> list[tuple[int, str, dict[str, Any]]]:
             events = [self._log.append("message", user_message)]
-            self._log.begin_generation(job, text_id)
-            events += [self._log.append_chunk(job.reply_id, chunk) for chunk in opening_chunks(job, text_id)]
-            return events
+            self._log.begin_generation(job)
+            return [*events, self._log.append_chunk(job.reply_id, opening_chunk(job))]
 
         self._broadcast(self._storage.transaction(begin))
-        self._reading = reading = asyncio.ensure_future(self._read_reply(job, text_id))
-        self._task = asyncio.ensure_future(self._generate(job, text_id, reading))
+        self._reading = reading = asyncio.ensure_future(self._write_reply(job))
+        self._task = asyncio.ensure_future(self._generate(job, reading))
 
     def _check_can_start(self) -> None:
         if self._busy() or (self._settling is not None and not self._settling.done()):
@@ -162,34 +160,34 @@ class ChatRoom:
 
     # --- the generation ------------------------------------------------------------------------------
 
-    async def _generate(self, job: GenerationJob, text_id: str, reading: asyncio.Task[Outcome]) -> None:
+    async def _generate(self, job: GenerationJob, reading: asyncio.Task[Outcome]) -> None:
         try:
             outcome = await reading
         except asyncio.CancelledError:  # stop() cancelled the reading, never this task
             outcome = Outcome("abort")
-        await self._end(job, text_id, outcome)
+        await self._end(job, outcome)
 
-    async def _read_reply(self, job: GenerationJob, text_id: str) -> Outcome:
+    async def _write_reply(self, job: GenerationJob) -> Outcome:
+        def emit(chunk: Chunk) -> None:
+            self._broadcast([self._storage.transaction(partial(self._log.append_chunk, job.reply_id, chunk))])
+
         try:
-            async for delta in self._model.reply(job.model, job.history):
-                chunk = {"type": "text-delta", "id": text_id, "delta": delta}
-                append = partial(self._log.append_chunk, job.reply_id, chunk)
-                self._broadcast([self._storage.transaction(append)])
+            return await self._respond(job, emit)
         except ModelFailed as exc:
             return Outcome("error", str(exc))
         except Exception:
             get_logger().exception("generation failed", extra={"fields": {"chat_id": job.chat_id}})
             return Outcome("error", "the reply failed")
-        return Outcome("stop")
 
-    async def _end(self, job: GenerationJob, text_id: str, outcome: Outcome) -> None:
+    async def _end(self, job: GenerationJob, outcome: Outcome) -> None:
         """Store the reply first (a client that sees `finish` and reads the chat finds it), then close
         the stream. If storing fails the stream still ends; the alarm retries storing."""
         self._storage.transaction(lambda: self._log.mark_ended(outcome))
         await self._store_reply(job, outcome)
 
         def close() -> list[tuple[int, str, dict[str, Any]]]:
-            events = [self._log.append_chunk(job.reply_id, c) for c in closing_chunks(job, text_id, outcome)]
+            closing = closing_chunks(job, self._log.chunks(job.reply_id, 0), outcome)
+            events = [self._log.append_chunk(job.reply_id, chunk) for chunk in closing]
             self._log.mark_done()
             return events
 
@@ -199,7 +197,10 @@ class ChatRoom:
         """Store the reply in D1; on failure the alarm retries, up to MAX_STORE_ATTEMPTS (then the reply
         is given up, logged, so that the chat takes new messages again)."""
         try:
-            await self._save_reply(job, self._log.text_of(job.reply_id), outcome)
+            written = self._log.chunks(job.reply_id, 0)
+            # As the client has the message once the stream is closed (which may not be written yet).
+            parts = parts_of(written + closing_chunks(job, written, outcome))
+            await self._save_reply(job, parts, outcome)
         except Exception:
             failures = self._storage.transaction(self._log.count_store_failure)
             fields = {"chat_id": job.chat_id, "reply_id": job.reply_id, "failures": failures}
@@ -228,7 +229,7 @@ class ChatRoom:
             return None
         if generation.status != "done":
             outcome = INTERRUPTED if generation.status == "running" else generation.outcome
-            return self._end(generation.job, generation.text_id, outcome)
+            return self._end(generation.job, outcome)
         if not generation.saved:
             return self._store_reply(generation.job, generation.outcome)
         return None

@@ -4,7 +4,7 @@ events of its generation, numbered from 0 for SSE offsets), the current generati
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,8 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS events_of_generation ON events (generation, position)",
     # The current (or last) generation: running -> ended (reply being stored) -> done (stream closed).
     # Its text is not kept here: appending to one growing value would rewrite it on every chunk. (An
-    # earlier layout, table `generation`, did; objects that have it just leave it unused.)
+    # earlier layout, table `generation`, did; objects that have it just leave it unused.) `text_id` is
+    # unused since replies have many parts (written '' now; the parts' ids are in their chunks).
     "CREATE TABLE IF NOT EXISTS current_generation (singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
     " job TEXT NOT NULL, text_id TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, saved INTEGER NOT NULL,"
     " store_failures INTEGER NOT NULL DEFAULT 0)",
@@ -32,7 +33,6 @@ INTERRUPTED = Outcome("interrupted", "the reply was interrupted")
 @dataclass(frozen=True, slots=True)
 class GenerationState:
     job: GenerationJob
-    text_id: str
     status: str  # running | ended (the reply is being stored) | done (the stream is closed)
     outcome: Outcome  # INTERRUPTED until the generation ends
     saved: bool  # the reply is stored in D1
@@ -80,40 +80,28 @@ class RoomLog:
         first, last = row["first"], row["last"]
         return (None if first is None else int(first)), (None if last is None else int(last))
 
-    def begin_generation(self, job: GenerationJob, text_id: str) -> None:
+    def begin_generation(self, job: GenerationJob) -> None:
         self._sql(
             "INSERT OR REPLACE INTO current_generation (singleton, job, text_id, status, outcome, saved)"
-            " VALUES (1, ?, ?, 'running', NULL, 0)",
+            " VALUES (1, ?, '', 'running', NULL, 0)",
             job.to_json(),
-            text_id,
         )
         # Forget old events, never the new generation's (it has none yet) nor the last KEEP_EVENTS.
         self._sql("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?", KEEP_EVENTS)
 
     def generation(self) -> GenerationState | None:
-        rows = self._sql(
-            "SELECT job, text_id, status, outcome, saved FROM current_generation WHERE singleton = 1"
-        )
+        rows = self._sql("SELECT job, status, outcome, saved FROM current_generation WHERE singleton = 1")
         if not rows:
             return None
         row = rows[0]
         outcome = INTERRUPTED if row["outcome"] is None else Outcome(**json.loads(str(row["outcome"])))
         job = GenerationJob.from_json(str(row["job"]))
-        return GenerationState(job, str(row["text_id"]), str(row["status"]), outcome, bool(row["saved"]))
-
-    def text_of(self, reply_id: str) -> str:
-        """The reply's text so far: its text deltas, in order."""
-        rows = self._sql(
-            "SELECT json_extract(data, '$.delta') AS delta FROM events"
-            " WHERE generation = ? AND json_extract(data, '$.type') = 'text-delta' ORDER BY position",
-            reply_id,
-        )
-        return "".join(str(row["delta"]) for row in rows)
+        return GenerationState(job, str(row["status"]), outcome, bool(row["saved"]))
 
     def mark_ended(self, outcome: Outcome) -> None:
         self._sql(
             "UPDATE current_generation SET status = 'ended', outcome = ? WHERE singleton = 1",
-            json.dumps({"finish_reason": outcome.finish_reason, "error": outcome.error}),
+            json.dumps(asdict(outcome)),
         )
 
     def mark_done(self) -> None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
-from workerbase.ports import GenerationJob, Outcome
+from workerbase.ports import Chunk, GenerationJob, Outcome
 
 HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
@@ -28,21 +28,89 @@ async def encode(chunks: AsyncIterator[dict[str, Any]]) -> AsyncGenerator[bytes,
     yield DONE
 
 
-def opening_chunks(job: GenerationJob, text_id: str) -> list[dict[str, Any]]:
-    return [
-        {"type": "start", "messageId": job.reply_id},
-        {"type": "start-step"},
-        {"type": "text-start", "id": text_id},
-    ]
+def opening_chunk(job: GenerationJob) -> Chunk:
+    return {"type": "start", "messageId": job.reply_id}
 
 
-def closing_chunks(job: GenerationJob, text_id: str, outcome: Outcome) -> list[dict[str, Any]]:
-    """`finish` carries the reply's metadata as stored (model, finishReason...), which the AI SDK puts on
-    the client's message; no finishReason of its own: AI SDK clients before 5.0.92 refuse one."""
-    chunks: list[dict[str, Any]] = [{"type": "text-end", "id": text_id}]
+def closing_chunks(job: GenerationJob, written: list[Chunk], outcome: Outcome) -> list[Chunk]:
+    """What ends a reply after the chunks `written` so far: the end of each part still open and of the
+    step (a reply stopped, failed or interrupted midway), the error or abort, then `finish`. `finish`
+    carries the reply's metadata as stored (model, finishReason, usage...), which the AI SDK puts on the
+    client's message; no finishReason of its own: AI SDK clients before 5.0.92 refuse one."""
+    open_parts: dict[str, str] = {}  # id -> text | reasoning
+    in_step = False
+    for chunk in written:
+        kind = chunk["type"]
+        if kind in ("text-start", "reasoning-start"):
+            open_parts[chunk["id"]] = kind.removesuffix("-start")
+        elif kind in ("text-end", "reasoning-end"):
+            open_parts.pop(chunk["id"], None)
+        elif kind in ("start-step", "finish-step"):
+            in_step = kind == "start-step"
+    chunks: list[Chunk] = [{"type": f"{kind}-end", "id": part_id} for part_id, kind in open_parts.items()]
     if outcome.finish_reason == "error":
         chunks.append({"type": "error", "errorText": outcome.error or "the reply failed"})
     elif outcome.finish_reason in ("abort", "interrupted"):
         chunks.append({"type": "abort"})
-    finish = {"type": "finish", "messageMetadata": outcome.reply_metadata(job.model)}
-    return [*chunks, {"type": "finish-step"}, finish]
+    if in_step:
+        chunks.append({"type": "finish-step"})
+    return [*chunks, {"type": "finish", "messageMetadata": outcome.reply_metadata(job.model)}]
+
+
+def parts_of(chunks: list[Chunk]) -> list[dict[str, Any]]:
+    """The message parts a reply's chunks make, as the AI SDK's client builds them (`readUIMessageStream`):
+    what is stored, so that reloading the chat shows what the stream showed. Transient data parts are
+    not kept; a data part with the `id` of an earlier one of its type replaces it."""
+    parts: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}  # open text and reasoning parts
+    tools: dict[str, dict[str, Any]] = {}  # tool parts by toolCallId
+    for chunk in chunks:
+        kind = chunk["type"]
+        if kind == "start-step":
+            parts.append({"type": "step-start"})
+        elif kind in ("text-start", "reasoning-start"):
+            part = {"type": kind.removesuffix("-start"), "text": "", "state": "streaming"}
+            by_id[chunk["id"]] = part
+            parts.append(part)
+        elif kind in ("text-delta", "reasoning-delta"):
+            by_id[chunk["id"]]["text"] += chunk["delta"]
+        elif kind in ("text-end", "reasoning-end"):
+            by_id.pop(chunk["id"])["state"] = "done"
+        elif kind == "tool-input-start":
+            name, call_id = chunk["toolName"], chunk["toolCallId"]
+            parts.append({"type": f"tool-{name}", "toolCallId": call_id, "state": "input-streaming"})
+            tools[call_id] = parts[-1]
+        elif kind == "tool-input-available":
+            _tool_part(parts, tools, chunk).update(state="input-available", input=chunk["input"])
+        elif kind == "tool-input-error":
+            _tool_part(parts, tools, chunk).update(
+                state="output-error", input=chunk["input"], errorText=chunk["errorText"]
+            )
+        elif kind == "tool-output-available":
+            tools[chunk["toolCallId"]].update(state="output-available", output=chunk["output"])
+        elif kind == "tool-output-error":
+            tools[chunk["toolCallId"]].update(state="output-error", errorText=chunk["errorText"])
+        elif kind in ("source-url", "source-document", "file"):
+            parts.append({key: value for key, value in chunk.items() if key != "providerMetadata"})
+        elif kind.startswith("data-") and not chunk.get("transient"):
+            _put_data_part(parts, chunk)
+    return parts
+
+
+def _tool_part(parts: list[dict[str, Any]], tools: dict[str, dict[str, Any]], chunk: Chunk) -> dict[str, Any]:
+    """The tool call's part, added if its input came whole (no `tool-input-start` before)."""
+    if chunk["toolCallId"] not in tools:
+        parts.append({"type": f"tool-{chunk['toolName']}", "toolCallId": chunk["toolCallId"]})
+        tools[chunk["toolCallId"]] = parts[-1]
+    return tools[chunk["toolCallId"]]
+
+
+def _put_data_part(parts: list[dict[str, Any]], chunk: Chunk) -> None:
+    part = {"type": chunk["type"], "data": chunk.get("data")}
+    if "id" in chunk:
+        part = {"type": chunk["type"], "id": chunk["id"], "data": chunk.get("data")}
+        for index, earlier in enumerate(parts):
+            if earlier["type"] == part["type"] and earlier.get("id") == part["id"]:
+                parts[index] = part
+                return
+    parts.append(part)

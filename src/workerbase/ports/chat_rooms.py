@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from workerbase.errors import WorkerbaseError
-from workerbase.ports.chat_models import ModelMessage
 from workerbase.ports.streams import BodyStream
 
 
@@ -43,38 +42,67 @@ def room_name(owner_id: str, chat_id: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Turn:
+    """A message of the chat the reply answers, as stored: its role and its UI message parts."""
+
+    role: str  # system | user | assistant
+    parts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
 class GenerationJob:
     chat_id: str
     user_id: str
     reply_id: str  # the assistant message's id, chosen before it exists
     model: str
-    history: Sequence[ModelMessage] = field(default_factory=list)
+    history: Sequence[Turn] = field(default_factory=list)
     # The UTC day whose daily message count the send took (None: no limit counted it): given back if the
     # model fails. Jobs stored before this field existed read as None.
     counted_day: str | None = None
+    system_prompt: str | None = None  # the chat's, or the settings' default
 
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "history": [asdict(m) for m in self.history]})
+        return json.dumps({**asdict(self), "history": [asdict(turn) for turn in self.history]})
 
     @classmethod
     def from_json(cls, text: str) -> GenerationJob:
         data = json.loads(text)
-        return cls(**{**data, "history": [ModelMessage(**m) for m in data["history"]]})
+        return cls(**{**data, "history": [_turn(item) for item in data["history"]]})
+
+
+def _turn(item: dict[str, Any]) -> Turn:
+    if "content" in item:  # a job stored before turns kept their parts: its text alone
+        return Turn(item["role"], [{"type": "text", "text": item["content"]}])
+    return Turn(item["role"], item["parts"])
+
+
+# How a reply ends: `stop`, `length`, `content-filter`, `tool-calls` (a client-side tool's result is
+# awaited, or the steps ran out) come from the model; `error`, `abort` (stopped) and `interrupted` (the
+# room was evicted) leave it incomplete.
+INCOMPLETE = ("error", "abort", "interrupted")
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    finish_reason: str  # stop | error | abort | interrupted
+    finish_reason: str
     error: str | None = None
+    input_tokens: int | None = None  # over every step, when the provider said
+    output_tokens: int | None = None
 
     @property
     def incomplete(self) -> bool:
-        return self.finish_reason != "stop"
+        return self.finish_reason in INCOMPLETE
 
     def reply_metadata(self, model: str) -> dict[str, Any]:
         """The reply's message metadata: stored with it, and sent on `finish` so the client's copy of the
         message has the same."""
         metadata: dict[str, Any] = {"model": model, "finishReason": self.finish_reason}
+        if self.input_tokens is not None and self.output_tokens is not None:
+            metadata["usage"] = {
+                "inputTokens": self.input_tokens,
+                "outputTokens": self.output_tokens,
+                "totalTokens": self.input_tokens + self.output_tokens,
+            }
         if self.incomplete:
             metadata["incomplete"] = True
         if self.error:
@@ -87,8 +115,17 @@ class Outcome:
         return self.finish_reason in ("error", "interrupted")
 
 
-# Stores the finished reply (D1 through the messages service); may raise, and is then retried by the alarm.
-SaveReply = Callable[[GenerationJob, str, Outcome], Awaitable[None]]
+# A UI message stream chunk (`durable/ui_stream.py`), and what the room gives a reply to write them with:
+# each is logged, sent to every reader at once, and the stored reply is made of them.
+Chunk = dict[str, Any]
+Emit = Callable[[Chunk], None]
+# Writes a job's reply (`services/replies.py`): the chunks between `start` and the closing ones, which
+# the room writes. Returns how the reply ended; may raise (the room ends it as an error) or be cancelled
+# (stopped).
+Respond = Callable[[GenerationJob, Emit], Awaitable[Outcome]]
+# Stores the finished reply's parts (D1 through the messages service); may raise, and is then retried by
+# the alarm.
+SaveReply = Callable[[GenerationJob, list[dict[str, Any]], Outcome], Awaitable[None]]
 
 
 class InvalidTicket(WorkerbaseError):

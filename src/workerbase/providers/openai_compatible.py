@@ -10,7 +10,21 @@ from typing import Any
 
 from workerbase.errors import BindingUnavailable
 from workerbase.logs import get_logger
-from workerbase.ports import HttpClient, HttpRequest, ModelFailed, ModelMessage, ModelTimeout
+from workerbase.ports import (
+    HttpClient,
+    HttpRequest,
+    ModelEvent,
+    ModelFailed,
+    ModelMessage,
+    ModelTimeout,
+    ReasoningDelta,
+    StepEnd,
+    StepFinished,
+    TextDelta,
+    ToolCallDelta,
+    ToolSpec,
+    Usage,
+)
 from workerbase.providers.sse import events
 
 # How much of an error response we read to explain it.
@@ -26,15 +40,20 @@ class OpenAICompatibleModel:
         self._api_key = api_key
         self._timeout = timeout_seconds
 
-    async def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]:
+    async def reply(
+        self, model: str, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec] = ()
+    ) -> AsyncIterator[ModelEvent]:
         headers = {"content-type": "application/json", "accept": "text/event-stream"}
         if self._api_key:
             headers["authorization"] = f"Bearer {self._api_key}"
-        body = {
+        body: dict[str, Any] = {
             "model": model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [m.wire() for m in messages],
             "stream": True,
+            "stream_options": {"include_usage": True},
         }
+        if tools:
+            body["tools"] = [tool.wire() for tool in tools]
         request = HttpRequest("POST", self._url, headers, json.dumps(body).encode())
         try:
             response = await asyncio.wait_for(self._http.open(request), self._timeout)
@@ -50,30 +69,52 @@ class OpenAICompatibleModel:
                 raise ModelFailed(f"the model provider refused the server's credentials ({response.status})")
             if response.status >= 400:
                 raise ModelFailed(f"the model provider answered {response.status}: {await _reason(response)}")
-            async for text in completion_text(response.chunks(), self._timeout):
-                yield text
+            async for event in completion_events(response.chunks(), self._timeout):
+                yield event
         finally:
             await response.aclose()
 
 
-async def completion_text(chunks: AsyncIterator[bytes], idle_seconds: float) -> AsyncIterator[str]:
-    """The text of a streamed chat completion (SSE until `[DONE]`), as it arrives; a stream that breaks
-    off or stalls for `idle_seconds` raises ModelFailed / ModelTimeout."""
+# OpenAI's `finish_reason`s, as the AI SDK names them.
+_STEP_ENDS: dict[str, StepEnd] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool-calls",
+    "function_call": "tool-calls",
+    "content_filter": "content-filter",
+}
+
+
+async def completion_events(chunks: AsyncIterator[bytes], idle_seconds: float) -> AsyncIterator[ModelEvent]:
+    """The events of a streamed chat completion (SSE until `[DONE]`) as they arrive, ending with
+    StepFinished (its usage from the last chunk, sent when `stream_options.include_usage` is asked). A
+    stream that breaks off or stalls for `idle_seconds` raises ModelFailed / ModelTimeout."""
+    reason: StepEnd = "stop"
+    usage: Usage | None = None
     try:
         async for data in events(chunks, idle_seconds):
             if data == "[DONE]":
-                return
-            text = text_of_event(data)
-            if text:
-                yield text
+                break
+            chunk = _chunk_of(data)
+            usage = _usage_of(chunk.get("usage")) or usage
+            if isinstance(chunk.get("response"), str):  # Workers AI's own shape
+                if chunk["response"]:
+                    yield TextDelta(chunk["response"])
+                continue
+            choices = chunk.get("choices")
+            first = choices[0] if isinstance(choices, list) and choices else None
+            choice = first if isinstance(first, dict) else {}
+            for event in _events_of_delta(choice.get("delta") or {}):
+                yield event
+            if isinstance(choice.get("finish_reason"), str):
+                reason = _STEP_ENDS.get(choice["finish_reason"], "other")
     except BindingUnavailable as exc:
         raise ModelFailed(f"the model's stream broke off ({exc})") from exc
+    yield StepFinished(reason, usage)
 
 
-def text_of_event(data: str) -> str:
-    """The text an event of a streamed chat completion adds: `choices[0].delta.content` (OpenAI and
-    compatibles, newer Workers AI models) or `response` (Workers AI). Errors sent in the stream (some
-    gateways do) raise ModelFailed."""
+def _chunk_of(data: str) -> dict[str, Any]:
+    """A chunk as JSON; errors sent in the stream (some gateways do) raise ModelFailed."""
     try:
         chunk: Any = json.loads(data)
     except ValueError:
@@ -82,11 +123,39 @@ def text_of_event(data: str) -> str:
         raise ModelFailed("the model provider sent a chunk that is not an object")
     if "error" in chunk:
         raise ModelFailed(f"the model provider failed: {_message_of(chunk['error'])}")
-    if isinstance(chunk.get("response"), str):
-        return str(chunk["response"])
-    choices = chunk.get("choices") or []
-    content = choices[0].get("delta", {}).get("content") if choices and isinstance(choices[0], dict) else None
-    return content if isinstance(content, str) else ""
+    return chunk
+
+
+def _events_of_delta(delta: dict[str, Any]) -> list[ModelEvent]:
+    """`reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, Ollama), `content`, and
+    `tool_calls` pieces."""
+    found: list[ModelEvent] = []
+    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        found.append(ReasoningDelta(reasoning))
+    if isinstance(delta.get("content"), str) and delta["content"]:
+        found.append(TextDelta(delta["content"]))
+    for position, call in enumerate(delta.get("tool_calls") or []):
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        found.append(
+            ToolCallDelta(
+                index=call.get("index", position),
+                arguments=arguments if isinstance(arguments, str) else "",
+                id=call.get("id"),
+                name=function.get("name"),
+            )
+        )
+    return found
+
+
+def _usage_of(usage: Any) -> Usage | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if isinstance(prompt, int) and isinstance(completion, int):
+        return Usage(prompt, completion)
+    return None
 
 
 async def _reason(response: Any) -> str:

@@ -183,6 +183,19 @@ class FileService:
             raise FileNotFound("the file's content is missing")
         return stream
 
+    async def read(self, user_id: str, file_id: str) -> tuple[FileRecord, bytes] | None:
+        """One of the user's files whole (for the model: files are at most MAX_FILE_BYTES_CEILING); None
+        if they have no such file."""
+        try:
+            record = await self.get(user_id, file_id)
+            stream = await self.open_content(record, None)
+        except FileNotFound:
+            return None
+        try:
+            return record, b"".join([chunk async for chunk in stream.chunks()])
+        finally:
+            await stream.aclose()
+
     def link(self, owner_id: str, file_id: str, expires_in: int | None = None) -> SignedLink:
         """A signed link. Without `expires_in`, the default lifetime rounded up to a whole window, so the
         links in successive responses stay equal for a while (browsers keep caching the image)."""

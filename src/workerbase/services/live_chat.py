@@ -15,7 +15,7 @@ from typing import Any
 from workerbase.clock import iso
 from workerbase.config import Settings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
-from workerbase.ports import BodyStream, ChatRoomClient, Database, GenerationJob, ModelMessage, Outcome
+from workerbase.ports import BodyStream, ChatRoomClient, Database, GenerationJob, Outcome, Turn
 from workerbase.records import ChatRecord, MessageRecord
 from workerbase.repositories import chats, daily_counts, messages
 from workerbase.repositories.batches import run_batch
@@ -67,16 +67,16 @@ class _Sending:
 def _job(
     sending: _Sending, model: str, system_prompt: str | None, history: list[MessageRecord]
 ) -> GenerationJob:
-    """What the room generates: a reply to the history (its text parts), told the system prompt first,
-    under a new message id."""
-    told = [ModelMessage("system", system_prompt)] if system_prompt else []
+    """What the room generates: a reply to the history, told the system prompt first, under a new message
+    id. The turns keep their parts (files are read when the model is called: `services/model_input.py`)."""
     return GenerationJob(
         chat_id=sending.chat_id,
         user_id=sending.user_id,
         reply_id=str(uuid.uuid4()),
         model=model,
-        history=told + [ModelMessage(m.role, text) for m in history if (text := messages.text_of(m.parts))],
+        history=[Turn(m.role, m.parts) for m in history],
         counted_day=sending.day if sending.counted else None,
+        system_prompt=system_prompt,
     )
 
 
@@ -234,13 +234,14 @@ class LiveChatService:
 
 
 async def store_reply(
-    message_service: MessageService, job: GenerationJob, text: str, outcome: Outcome
+    message_service: MessageService, job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome
 ) -> None:
     """What a room does when a reply ends: store it as the chat's next assistant message. Idempotent (the
     reply's id is fixed), so the room's alarm may retry it. A reply the model failed to give (an error, or
     the room interrupted) does not spend the user's daily message: the count is given back with it."""
     metadata = outcome.reply_metadata(job.model)
-    reply = NewMessage(job.reply_id, "assistant", [{"type": "text", "text": text}], metadata)
+    # A message has at least one part: a reply that failed before it said anything keeps an empty text.
+    reply = NewMessage(job.reply_id, "assistant", parts or [{"type": "text", "text": ""}], metadata)
     give_back = (
         [daily_counts.give_back_unless_stored(job.user_id, job.counted_day, job.reply_id)]
         if outcome.failed and job.counted_day is not None

@@ -13,8 +13,8 @@ from js import Object
 from pyodide.ffi import JsException, to_js
 
 from workerbase.bindings.workers.streams import JsBodyStream
-from workerbase.ports import ModelFailed, ModelMessage, ModelTimeout
-from workerbase.providers.openai_compatible import completion_text
+from workerbase.ports import ModelEvent, ModelFailed, ModelMessage, ModelTimeout, ToolSpec
+from workerbase.providers.openai_compatible import completion_events
 
 
 class WorkersAiModel:
@@ -22,8 +22,12 @@ class WorkersAiModel:
         self._ai = getattr(binding, "_binding", binding)  # the raw binding: we convert arguments ourselves
         self._timeout = timeout_seconds
 
-    async def reply(self, model: str, messages: Sequence[ModelMessage]) -> AsyncIterator[str]:
-        inputs = {"messages": [{"role": m.role, "content": m.content} for m in messages], "stream": True}
+    async def reply(
+        self, model: str, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec] = ()
+    ) -> AsyncIterator[ModelEvent]:
+        inputs: dict[str, Any] = {"messages": [m.wire() for m in messages], "stream": True}
+        if tools:  # the models that take tools take them in OpenAI's shape
+            inputs["tools"] = [tool.wire() for tool in tools]
         try:
             native = await asyncio.wait_for(
                 self._ai.run(model, to_js(inputs, dict_converter=Object.fromEntries)), self._timeout
@@ -34,7 +38,7 @@ class WorkersAiModel:
             raise ModelFailed(f"Workers AI refused the request: {exc}") from exc
         stream = JsBodyStream(native, "AI")
         try:
-            async for text in completion_text(stream.chunks(), self._timeout):
-                yield text
+            async for event in completion_events(stream.chunks(), self._timeout):
+                yield event
         finally:
             await stream.aclose()

@@ -1,0 +1,177 @@
+"""Writing a reply: the model in a loop with the server's tools, streamed as UI message chunks.
+
+Each step is one model call, streamed as `start-step`, its reasoning, text and tool calls (as the AI SDK
+streams them: `reasoning-*`, `text-*`, `tool-input-start`/`-delta`/`-available`, or `tool-input-error`
+for a call that names no tool or whose arguments its schema refuses), then each tool's result
+(`tool-output-available`, or `tool-output-error` with why) and `finish-step`. A step that called tools is
+followed by another, told the results, up to `max_steps` model calls; the reply ends when the model
+answers without calling a tool (or the steps run out: finish reason `tool-calls`). The room writes
+`start` before and the closing chunks after (`durable/ui_stream.py`), and stores the parts the chunks
+make.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from workerbase.logs import get_logger
+from workerbase.ports import (
+    ChatModel,
+    Emit,
+    GenerationJob,
+    ModelMessage,
+    Outcome,
+    ReasoningDelta,
+    StepFinished,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+)
+from workerbase.services.model_input import ModelInput
+from workerbase.services.tools import BadToolInput, Toolbox, ToolContext, ToolError, parsed_or_raw
+
+
+@dataclass(slots=True)
+class _Step:
+    """What one model call said: its text, the tool calls it streamed (by index) and how it ended."""
+
+    text: str = ""
+    calls: dict[int, ToolCall] = field(default_factory=dict)
+    finished: StepFinished | None = None  # None: the provider's stream ended without saying
+
+
+class _Part:
+    """The text or reasoning part being streamed, opened on its first delta and ended when another kind
+    of part begins."""
+
+    def __init__(self, emit: Emit) -> None:
+        self._emit = emit
+        self._open: tuple[str, str] | None = None  # (kind, id)
+
+    def delta(self, kind: str, text: str) -> None:
+        if self._open is None or self._open[0] != kind:
+            self.end()
+            self._open = (kind, uuid.uuid4().hex)
+            self._emit({"type": f"{kind}-start", "id": self._open[1]})
+        self._emit({"type": f"{kind}-delta", "id": self._open[1], "delta": text})
+
+    def end(self) -> None:
+        if self._open is not None:
+            self._emit({"type": f"{self._open[0]}-end", "id": self._open[1]})
+            self._open = None
+
+
+class ReplyGenerator:
+    def __init__(self, model: ChatModel, model_input: ModelInput, tools: Toolbox, max_steps: int) -> None:
+        self._model = model
+        self._input = model_input
+        self._tools = tools
+        self._max_steps = max_steps
+
+    async def respond(self, job: GenerationJob, emit: Emit) -> Outcome:
+        messages = await self._input.messages(job.system_prompt, job.history)
+        context = ToolContext(job.user_id, job.chat_id, emit, self._model, job.model)
+        tokens_in = tokens_out = 0
+        counted = True  # every step's usage was given
+        for _ in range(self._max_steps):
+            emit({"type": "start-step"})
+            step = await self._step(job.model, messages, emit)
+            finished = step.finished or StepFinished("other")
+            usage = finished.usage
+            counted = counted and usage is not None
+            tokens_in += usage.input_tokens if usage else 0
+            tokens_out += usage.output_tokens if usage else 0
+            if not step.calls:
+                emit({"type": "finish-step"})
+                reason = "stop" if finished.reason == "tool-calls" else finished.reason
+                return _outcome(reason, counted, tokens_in, tokens_out)
+            calls = [step.calls[index] for index in sorted(step.calls)]
+            messages.append(ModelMessage("assistant", step.text, tuple(calls)))
+            for call in calls:
+                messages.append(ModelMessage("tool", await self._run(call, context), tool_call_id=call.id))
+            emit({"type": "finish-step"})
+        return _outcome("tool-calls", counted, tokens_in, tokens_out)
+
+    async def _step(self, model: str, messages: list[ModelMessage], emit: Emit) -> _Step:
+        step = _Step()
+        part = _Part(emit)
+        arguments: dict[int, str] = {}
+        async for event in self._model.reply(model, messages, self._tools.specs()):
+            if isinstance(event, TextDelta):
+                step.text += event.text
+                part.delta("text", event.text)
+            elif isinstance(event, ReasoningDelta):
+                part.delta("reasoning", event.text)
+            elif isinstance(event, ToolCallDelta):
+                part.end()
+                if event.index not in step.calls:
+                    call_id = event.id or f"call_{uuid.uuid4().hex[:24]}"
+                    step.calls[event.index] = ToolCall(call_id, event.name or "", "")
+                    arguments[event.index] = ""
+                    emit({"type": "tool-input-start", "toolCallId": call_id, "toolName": event.name or ""})
+                if event.arguments:
+                    arguments[event.index] += event.arguments
+                    emit(
+                        {
+                            "type": "tool-input-delta",
+                            "toolCallId": step.calls[event.index].id,
+                            "inputTextDelta": event.arguments,
+                        }
+                    )
+            elif isinstance(event, StepFinished):
+                step.finished = event
+        part.end()
+        for index, call in step.calls.items():
+            step.calls[index] = ToolCall(call.id, call.name, arguments[index])
+        return step
+
+    async def _run(self, call: ToolCall, context: ToolContext) -> str:
+        """Runs one call, streaming its input and result; returns what the model is told."""
+        emit = context.emit
+        try:
+            tool, arguments = self._tools.validated(call.name, call.arguments)
+        except BadToolInput as exc:
+            emit(
+                {
+                    "type": "tool-input-error",
+                    "toolCallId": call.id,
+                    "toolName": call.name,
+                    "input": parsed_or_raw(call.arguments),
+                    "errorText": str(exc),
+                }
+            )
+            return f"Error: {exc}"
+        emit(
+            {
+                "type": "tool-input-available",
+                "toolCallId": call.id,
+                "toolName": call.name,
+                "input": arguments.model_dump(mode="json"),
+            }
+        )
+        try:
+            output = await tool.run(arguments, context)
+        except ToolError as exc:
+            error = str(exc)
+        except Exception:
+            get_logger().exception("a tool failed", extra={"fields": {"tool": call.name}})
+            error = f"the tool {call.name} failed"
+        else:
+            emit({"type": "tool-output-available", "toolCallId": call.id, "output": output})
+            return _json_text(output)
+        emit({"type": "tool-output-error", "toolCallId": call.id, "errorText": error})
+        return f"Error: {error}"
+
+
+def _outcome(reason: str, counted: bool, tokens_in: int, tokens_out: int) -> Outcome:
+    if not counted:
+        return Outcome(reason)
+    return Outcome(reason, input_tokens=tokens_in, output_tokens=tokens_out)
+
+
+def _json_text(output: object) -> str:
+    if isinstance(output, str):
+        return output
+    return json.dumps(output, separators=(",", ":"), ensure_ascii=False)
