@@ -4,7 +4,8 @@
 // It sends a message, regenerates the reply (`chat.regenerate()`), edits the message
 // (`chat.sendMessage({text, messageId})`) and prints, as JSON, the chat's id and its messages after each
 // step. The chat id and message ids are the SDK's own `generateId()` ids.
-import { AbstractChat, DefaultChatTransport, generateId } from "ai";
+// AI_PACKAGE picks the major: `ai` (the current one) or `ai-v6` (the previous one, an npm alias).
+const { AbstractChat, DefaultChatTransport, generateId } = await import(process.env.AI_PACKAGE ?? "ai");
 
 const [baseUrl, token] = process.argv.slice(2);
 

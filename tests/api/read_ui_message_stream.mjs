@@ -1,7 +1,8 @@
 // Reads a UI message stream (our SSE bytes, on stdin) with the AI SDK's own client code, the way
 // `useChat` does, and prints {message, error} as JSON: the wire format is checked by the library that
 // frontends use, not by our reading of its docs.
-import { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } from "ai";
+// AI_PACKAGE picks the major: `ai` (the current one) or `ai-v6` (the previous one, an npm alias).
+const { parseJsonEventStream, readUIMessageStream, uiMessageChunkSchema } = await import(process.env.AI_PACKAGE ?? "ai");
 
 const bytes = [];
 for await (const chunk of process.stdin) bytes.push(chunk);

@@ -68,9 +68,16 @@ def parts_of(chunks: list[Chunk]) -> list[dict[str, Any]]:
         kind = chunk["type"]
         if kind == "start-step":
             parts.append({"type": "step-start"})
-        elif kind in ("text-start", "reasoning-start"):
-            part = {"type": kind.removesuffix("-start"), "text": "", "state": "streaming"}
-            by_id[chunk["id"]] = part
+        elif kind == "text-start":
+            by_id[chunk["id"]] = part = {"type": "text", "text": "", "state": "streaming"}
+            parts.append(part)
+        elif kind == "reasoning-start":  # the SDK keeps a reasoning part's id, not a text part's
+            by_id[chunk["id"]] = part = {
+                "type": "reasoning",
+                "id": chunk["id"],
+                "text": "",
+                "state": "streaming",
+            }
             parts.append(part)
         elif kind in ("text-delta", "reasoning-delta"):
             by_id[chunk["id"]]["text"] += chunk["delta"]

@@ -7,133 +7,33 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 import websockets
-from fastapi import FastAPI
 
 from tests.api.conftest import Clock, CountingDatabase
-from tests.api.live_support import FakeOpenAI, read_all, serving, sse_chunks
+from tests.api.live.conftest import DAILY_LIMIT, TIMEOUT_SECONDS
+from tests.api.live_support import (
+    STOPPED_ENDING,
+    FakeOpenAI,
+    eventually_stored,
+    messages_of,
+    read_all,
+    reply_parts,
+    sse_chunks,
+    stream_acting_at,
+    text_of,
+    types_of,
+    user_message,
+)
 from tests.node import find_node
 from workerbase.bootstrap import Services
-from workerbase.config import ModelSettings, Settings
-from workerbase.local import PROJECT_ROOT, ChatSocketsFirst
+from workerbase.local import PROJECT_ROOT
 from workerbase.platform import Platform
 from workerbase.ports import GenerationJob, Outcome
 from workerbase.services.live_chat import store_reply
-
-MODELS = ("echo", "gated", "fails", "denied", "breaks", "hangs")
-DAILY_LIMIT = 4
-TIMEOUT_SECONDS = 2
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    yield fake
-    fake.shut_down.set()
-
-
-@pytest.fixture
-async def fake_url(fake: FakeOpenAI) -> AsyncIterator[str]:
-    async with serving(fake) as url:
-        yield f"{url}/v1"
-
-
-@pytest.fixture
-def default_system_prompt() -> str | None:
-    """SYSTEM_PROMPT; a test parametrizes it by this name."""
-    return None
-
-
-@pytest.fixture
-def settings(settings: Settings, fake_url: str, default_system_prompt: str | None) -> Settings:
-    models = ModelSettings(
-        base_url=fake_url,
-        api_key="sk-test",
-        allowed=MODELS,
-        timeout_seconds=TIMEOUT_SECONDS,
-        daily_messages=(("guest", 1), ("user", DAILY_LIMIT)),
-        system_prompt=default_system_prompt,
-    )
-    return replace(settings, models=models, auth=replace(settings.auth, guest_accounts=True))
-
-
-@pytest.fixture
-async def live(app: FastAPI, platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    """The app served as `workerbase-local` serves it: chat WebSockets taken before the app."""
-    async with (
-        serving(ChatSocketsFirst(app, platform)) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as client,
-    ):
-        yield client
-
-
-@pytest.fixture
-def signup_client(live: httpx.AsyncClient) -> httpx.AsyncClient:
-    """`ada` (tests/api/conftest.py) signs up over real HTTP too."""
-    return live
-
-
-def user_message(text: str) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "role": "user", "parts": [{"type": "text", "text": text}]}
-
-
-def reply_parts(text: str) -> list[dict[str, Any]]:
-    """A one-step reply's parts as stored, which is how the AI SDK's client builds them from the stream."""
-    return [{"type": "step-start"}] + ([{"type": "text", "text": text, "state": "done"}] if text else [])
-
-
-def text_of(chunks: list[Any]) -> str:
-    return "".join(c["delta"] for c in chunks if isinstance(c, dict) and c["type"] == "text-delta")
-
-
-async def messages_of(live: httpx.AsyncClient, who: dict[str, str], chat_id: str) -> list[dict[str, Any]]:
-    page = await live.get(f"/v1/chats/{chat_id}/messages", headers=who)
-    items: list[dict[str, Any]] = page.json()["items"]
-    return items
-
-
-async def eventually_stored(
-    live: httpx.AsyncClient, who: dict[str, str], chat_id: str, count: int
-) -> list[dict[str, Any]]:
-    """The reply is stored when the generation ends, which a client that left does not wait for."""
-    for _ in range(500):
-        items = await messages_of(live, who, chat_id)
-        if len(items) >= count:
-            return items
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{count} messages never appeared")
-
-
-# How the stream of a stopped reply ends.
-STOPPED_ENDING = ["text-end", "abort", "finish-step", "finish", "[DONE]"]
-
-
-def types_of(chunks: list[Any]) -> list[str]:
-    return [c if isinstance(c, str) else c["type"] for c in chunks]
-
-
-async def stream_acting_at(
-    live: httpx.AsyncClient,
-    who: dict[str, str],
-    chat_id: str,
-    body: dict[str, Any],
-    at: int,
-    act: Callable[[], Awaitable[None]],
-) -> list[Any]:
-    """Send a message and read its whole stream, calling `act` once `at` chunks have arrived."""
-    chunks: list[Any] = []
-    async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=who) as response:
-        async for chunk in sse_chunks(response):
-            chunks.append(chunk)
-            if len(chunks) == at:
-                await act()
-    return chunks
 
 
 async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
@@ -589,8 +489,9 @@ async def test_a_refused_send_to_a_new_chat_leaves_no_chat_behind(
     assert len(await eventually_stored(live, ada, new_chat, 2)) == 2
 
 
+@pytest.mark.parametrize("package", ["ai", "ai-v6"])  # the current major and the previous one
 async def test_the_ai_sdks_own_chat_sends_regenerates_and_edits(
-    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase
+    live: httpx.AsyncClient, ada: dict[str, str], fake: FakeOpenAI, db: CountingDatabase, package: str
 ) -> None:
     """Issue 13: `chat.regenerate()` and an edit (`chat.sendMessage({text, messageId})`) were 409s. Driven
     by the npm `ai` package's `AbstractChat` and `DefaultChatTransport` (tests/api/ai_sdk_chat.mjs), with the
@@ -604,6 +505,7 @@ async def test_the_ai_sdks_own_chat_sends_regenerates_and_edits(
         token,
         stdout=asyncio.subprocess.PIPE,
         cwd=PROJECT_ROOT,
+        env={"AI_PACKAGE": package, "PATH": ""},
     )
     output, _ = await driver.communicate()
     assert driver.returncode == 0
