@@ -2432,7 +2432,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events in the AI SDK's UI message stream protocol (header `x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `text-start`, `text-delta`, `text-end`, `finish`, `error`...), the last `data: [DONE]`. What `useChat` reads. */
+            /** @description Server-Sent Events in the AI SDK's UI message stream protocol (header `x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `start-step`, `text-*`, `reasoning-*`, `tool-input-*`, `tool-output-*`, `data-*`, `finish-step`, `finish`, `error`, `abort`), the last `data: [DONE]`. What `useChat` reads. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2510,7 +2510,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Server-Sent Events in the AI SDK's UI message stream protocol (header `x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `text-start`, `text-delta`, `text-end`, `finish`, `error`...), the last `data: [DONE]`. What `useChat` reads. */
+            /** @description Server-Sent Events in the AI SDK's UI message stream protocol (header `x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `start-step`, `text-*`, `reasoning-*`, `tool-input-*`, `tool-output-*`, `data-*`, `finish-step`, `finish`, `error`, `abort`), the last `data: [DONE]`. What `useChat` reads. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -160,7 +160,7 @@ async def _stored_reply(db: Database, reply_id: str = "m-reply") -> tuple[str, d
     row = result.rows[0]
     assert row["role"] == "assistant"
     parts = json.loads(str(row["parts"]))
-    return "".join(p["text"] for p in parts), json.loads(str(row["metadata"]))
+    return "".join(p["text"] for p in parts if p["type"] == "text"), json.loads(str(row["metadata"]))
 
 
 async def test_a_reply_streams_from_the_room_object_and_is_stored_in_d1(db: Database) -> None:

@@ -49,8 +49,9 @@ class StreamIn(BaseModel):
 
 _EVENT_STREAM = {
     "description": "Server-Sent Events in the AI SDK's UI message stream protocol (header "
-    "`x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `text-start`, "
-    "`text-delta`, `text-end`, `finish`, `error`...), the last `data: [DONE]`. What `useChat` reads.",
+    "`x-vercel-ai-ui-message-stream: v1`): each event is `data: <JSON chunk>` (`start`, `start-step`, "
+    "`text-*`, `reasoning-*`, `tool-input-*`, `tool-output-*`, `data-*`, `finish-step`, `finish`, `error`, "
+    "`abort`), the last `data: [DONE]`. What `useChat` reads.",
     "content": {
         "text/event-stream": {
             # Each event, as OpenAPI 3.2 describes the items of a stream (`itemSchema`). No `schema`: 3.1
