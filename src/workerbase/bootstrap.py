@@ -157,7 +157,8 @@ def chat_room_factory(platform: Platform, clock: Clock = utc_now) -> ChatRoomFac
         return await writer.respond(job, emit)
 
     async def save_reply(job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome) -> None:
-        await store_reply(Services(platform, clock()).messages, job, parts, outcome)
+        now = clock()
+        await store_reply(Services(platform, now).messages, job, parts, outcome, now)
 
     def build(storage: DurableStorage, sockets: RoomSockets) -> ChatRoom:
         return ChatRoom(storage, sockets, respond, save_reply, clock)

@@ -230,6 +230,9 @@ class ModelSettings:
     timeout_seconds: float = field(default=30.0, metadata=variable("MODEL_TIMEOUT_SECONDS", integer(1, 600)))
     # What the model is told before a chat's messages, unless the chat has its own system prompt.
     system_prompt: str | None = field(default=None, metadata=variable("SYSTEM_PROMPT", text))
+    # The model that titles a chat after its first reply (any the provider serves, listed in MODELS or
+    # not). None: the reply's own model.
+    title_model: str | None = field(default=None, metadata=variable("TITLE_MODEL", text))
     # Tokens (estimated) of the chat the model is sent at most: older turns are left out first.
     context_tokens: int = field(
         default=32_000, metadata=variable("MODEL_CONTEXT_TOKENS", integer(1_000, 2_000_000))

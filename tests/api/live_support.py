@@ -10,8 +10,10 @@ Models that exercise the rest of a reply, each step as OpenAI streams it (`tool_
 arguments in pieces, `reasoning_content`, a last chunk with `usage` when `stream_options` asks): `weather`
 calls getWeather, then answers with what the tool said; `document` calls createDocument (and writes the
 document when the tool asks it to), then says it is done; `rocket` calls a tool that does not exist, then
-apologises; `thinks` reasons before it answers. The same server answers getWeather's forecast requests
-(`GET /forecast`), once the test lets it (`forecast_gate`).
+apologises; `thinks` reasons before it answers. `titles` (the tests' TITLE_MODEL) names a chat from its
+first message, once the test lets it (`title_gate`); its requests are kept apart (`title_requests`). The
+same server answers getWeather's forecast requests (`GET /forecast`), once the test lets it
+(`forecast_gate`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ class FakeOpenAI:
         self.forecast_gate = asyncio.Event()
         self.forecast_gate.set()
         self.forecasts: list[str] = []  # the query strings getWeather sent
+        self.title_requests: list[dict[str, Any]] = []
+        self.title_gate = asyncio.Event()
+        self.title_gate.set()
 
     def open_gate(self, words: int = 1) -> None:
         for _ in range(words):
@@ -60,8 +65,13 @@ class FakeOpenAI:
             await respond(send, 200, json.dumps(FORECAST).encode(), b"application/json")
             return
         request = json.loads(body)
-        self.requests.append({"path": scope["path"], "headers": dict(scope["headers"]), "body": request})
         model = request["model"]
+        if model == "titles":
+            self.title_requests.append(request)
+            await self.title_gate.wait()
+            await _stream(send, model, _title(request["messages"]), request.get("stream_options"))
+            return
+        self.requests.append({"path": scope["path"], "headers": dict(scope["headers"]), "body": request})
         if model in SCRIPTS:
             await _stream(send, model, SCRIPTS[model](request["messages"]), request.get("stream_options"))
             return
@@ -145,6 +155,12 @@ def _thinks(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
     return [{"reasoning_content": "Let me "}, {"reasoning_content": "think."}, *_words("Done|.")], "stop"
 
 
+def _title(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
+    """As models often answer: in quotes, with a prefix. The title is the message's first three words."""
+    words = " ".join(messages[-1]["content"].split()[:3])
+    return _words(f'Title: "|{words}|"'), "stop"
+
+
 SCRIPTS = {"weather": _weather, "document": _document, "rocket": _rocket, "thinks": _thinks}
 
 
@@ -219,9 +235,15 @@ def user_message(text: str) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "role": "user", "parts": [{"type": "text", "text": text}]}
 
 
-def reply_parts(text: str) -> list[dict[str, Any]]:
-    """A one-step reply's parts as stored, which is how the AI SDK's client builds them from the stream."""
-    return [{"type": "step-start"}] + ([{"type": "text", "text": text, "state": "done"}] if text else [])
+def reply_parts(text: str, title: str | None = None) -> list[dict[str, Any]]:
+    """A one-step reply's parts as stored, which is how the AI SDK's client builds them from the stream;
+    with the title it gave its chat, if it was the chat's first."""
+    parts: list[dict[str, Any]] = [{"type": "step-start"}]
+    if text:
+        parts.append({"type": "text", "text": text, "state": "done"})
+    if title is not None:
+        parts.append({"type": "data-chat-title", "data": title})
+    return parts
 
 
 def text_of(chunks: list[Any]) -> str:

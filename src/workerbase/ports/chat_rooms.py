@@ -60,6 +60,9 @@ class GenerationJob:
     # model fails. Jobs stored before this field existed read as None.
     counted_day: str | None = None
     system_prompt: str | None = None  # the chat's, or the settings' default
+    # The model that titles the chat once the reply is written (`data-chat-title`); None: the chat has a
+    # title (or the job was stored before titles existed).
+    title_model: str | None = None
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "history": [asdict(turn) for turn in self.history]})

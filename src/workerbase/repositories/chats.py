@@ -101,6 +101,14 @@ def update_chat(
     )
 
 
+def title_untitled(chat_id: str, user_id: str, title: str, now: datetime) -> Statement:
+    """The title a reply made, unless the chat has one by now (its owner named it meanwhile)."""
+    return Statement(
+        "UPDATE chats SET title = ?, updated_at = ? WHERE user_id = ? AND id = ? AND title = ''",
+        [title, iso(now), user_id, chat_id],
+    )
+
+
 def delete_owned(chat_id: str, user_id: str) -> Statement:
     return Statement("DELETE FROM chats WHERE user_id = ? AND id = ?", [user_id, chat_id])
 

@@ -21,6 +21,7 @@ from workerbase.repositories import chats, daily_counts, messages
 from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import ChatNotFound
 from workerbase.services.messages import MessageIdConflict, MessageService, NewMessage
+from workerbase.services.titles import CHAT_TITLE_PART
 
 # Messages of the chat the model sees with a new one (the newest; older ones are left out).
 HISTORY_MESSAGES = 50
@@ -61,14 +62,20 @@ class _Sending:
     counted: bool = False
     created_chat: bool = False  # this request made the chat (a send to a new id)
     system_prompt: str = ""  # the chat's own, read with it
+    untitled: bool = False  # the chat has no title yet: its reply titles it
     added_message_id: str | None = None  # set once this request (not an earlier one) stored the message
 
 
 def _job(
-    sending: _Sending, model: str, system_prompt: str | None, history: list[MessageRecord]
+    sending: _Sending,
+    model: str,
+    system_prompt: str | None,
+    title_model: str | None,
+    history: list[MessageRecord],
 ) -> GenerationJob:
     """What the room generates: a reply to the history, told the system prompt first, under a new message
-    id. The turns keep their parts (files are read when the model is called: `services/model_input.py`)."""
+    id, and the chat's title if it has none. The turns keep their parts (files are read when the model is
+    called: `services/model_input.py`)."""
     return GenerationJob(
         chat_id=sending.chat_id,
         user_id=sending.user_id,
@@ -77,6 +84,7 @@ def _job(
         history=[Turn(m.role, m.parts) for m in history],
         counted_day=sending.day if sending.counted else None,
         system_prompt=system_prompt,
+        title_model=(title_model or model) if sending.untitled else None,
     )
 
 
@@ -121,13 +129,13 @@ class LiveChatService:
         await self._count_and_open_chat(sending, self._models.daily_limit(role))
         history = await self._store_and_read_history(sending, message, answer_again)
         system_prompt = sending.system_prompt or self._models.system_prompt
-        job = _job(sending, model, system_prompt, history)
+        job = _job(sending, model, system_prompt, self._models.title_model, history)
         return await self._start_or_take_back(sending, job, history[-1])
 
     async def _count_and_open_chat(self, sending: _Sending, limit: int | None) -> None:
         """Round trip 1: the chat (created if new: ids are the caller's, so an existing one is theirs; read
-        for its system prompt) and the day's count. Past the day's limit it raises, leaving nothing
-        changed."""
+        for its system prompt and whether it has a title) and the day's count. Past the day's limit it
+        raises, leaving nothing changed."""
         user_id, chat_id = sending.user_id, sending.chat_id
         created = iso(self._now)
         insert = chats.insert_chat(
@@ -139,7 +147,8 @@ class LiveChatService:
         sending.created_chat = done[insert].meta.changes > 0
         chat = done[select].first()
         assert chat is not None  # inserted now, or there before (a deleted owner fails the insert)
-        sending.system_prompt = chats.CHAT.decode(chat).system_prompt
+        record = chats.CHAT.decode(chat)
+        sending.system_prompt, sending.untitled = record.system_prompt, not record.title
         sending.counted = count is not None and done[count].meta.changes > 0
         if limit is not None and not sending.counted:
             await self._take_back(sending)  # nothing may change: not even the chat this request made
@@ -234,20 +243,27 @@ class LiveChatService:
 
 
 async def store_reply(
-    message_service: MessageService, job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome
+    message_service: MessageService,
+    job: GenerationJob,
+    parts: list[dict[str, Any]],
+    outcome: Outcome,
+    now: datetime,
 ) -> None:
-    """What a room does when a reply ends: store it as the chat's next assistant message. Idempotent (the
-    reply's id is fixed), so the room's alarm may retry it. A reply the model failed to give (an error, or
-    the room interrupted) does not spend the user's daily message: the count is given back with it."""
+    """What a room does when a reply ends: store it as the chat's next assistant message, with the title
+    it made for the chat. Idempotent (the reply's id is fixed), so the room's alarm may retry it. A reply
+    the model failed to give (an error, or the room interrupted) does not spend the user's daily message:
+    the count is given back with it."""
     metadata = outcome.reply_metadata(job.model)
     # A message has at least one part: a reply that failed before it said anything keeps an empty text.
     reply = NewMessage(job.reply_id, "assistant", parts or [{"type": "text", "text": ""}], metadata)
-    give_back = (
-        [daily_counts.give_back_unless_stored(job.user_id, job.counted_day, job.reply_id)]
-        if outcome.failed and job.counted_day is not None
-        else []
-    )
+    also = [
+        chats.title_untitled(job.chat_id, job.user_id, part["data"], now)
+        for part in parts
+        if part["type"] == CHAT_TITLE_PART
+    ]
+    if outcome.failed and job.counted_day is not None:
+        also.append(daily_counts.give_back_unless_stored(job.user_id, job.counted_day, job.reply_id))
     try:
-        await message_service.add(job.user_id, job.chat_id, [reply], also=give_back)
+        await message_service.add(job.user_id, job.chat_id, [reply], also=also)
     except ChatNotFound:
         return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry

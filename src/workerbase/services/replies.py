@@ -5,13 +5,15 @@ streams them: `reasoning-*`, `text-*`, `tool-input-start`/`-delta`/`-available`,
 for a call that names no tool or whose arguments its schema refuses), then each tool's result
 (`tool-output-available`, or `tool-output-error` with why) and `finish-step`. A step that called tools is
 followed by another, told the results, up to `max_steps` model calls; the reply ends when the model
-answers without calling a tool (or the steps run out: finish reason `tool-calls`). The room writes
+answers without calling a tool (or the steps run out: finish reason `tool-calls`). A chat without a
+title gets one from a model call made meanwhile, written last (`services/titles.py`). The room writes
 `start` before and the closing chunks after (`durable/ui_stream.py`), and stores the parts the chunks
 make.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from workerbase.ports import (
     ToolCallDelta,
 )
 from workerbase.services.model_input import ModelInput
+from workerbase.services.titles import CHAT_TITLE_PART, chat_title, title_source
 from workerbase.services.tools import BadToolInput, Toolbox, ToolContext, ToolError, parsed_or_raw
 
 
@@ -71,6 +74,20 @@ class ReplyGenerator:
         self._max_steps = max_steps
 
     async def respond(self, job: GenerationJob, emit: Emit) -> Outcome:
+        titling = None
+        if job.title_model and (source := title_source(job.history)):
+            # Asked at once, beside the reply's steps, so that it rarely keeps the reply's end waiting.
+            titling = asyncio.ensure_future(chat_title(self._model, job.title_model, source))
+        try:
+            outcome = await self._steps(job, emit)
+            if titling is not None:
+                emit({"type": CHAT_TITLE_PART, "data": await titling})
+            return outcome
+        finally:
+            if titling is not None:
+                titling.cancel()  # the reply failed or was stopped: no title this time
+
+    async def _steps(self, job: GenerationJob, emit: Emit) -> Outcome:
         messages = await self._input.messages(job.system_prompt, job.history)
         context = ToolContext(job.user_id, job.chat_id, emit, self._model, job.model)
         tokens_in = tokens_out = 0

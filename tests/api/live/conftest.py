@@ -40,7 +40,15 @@ def default_system_prompt() -> str | None:
 
 
 @pytest.fixture
-def settings(settings: Settings, fake_url: str, default_system_prompt: str | None) -> Settings:
+def title_model() -> str:
+    """TITLE_MODEL; a test parametrizes it by this name."""
+    return "titles"
+
+
+@pytest.fixture
+def settings(
+    settings: Settings, fake_url: str, default_system_prompt: str | None, title_model: str
+) -> Settings:
     models = ModelSettings(
         base_url=fake_url,
         api_key="sk-test",
@@ -48,6 +56,7 @@ def settings(settings: Settings, fake_url: str, default_system_prompt: str | Non
         timeout_seconds=TIMEOUT_SECONDS,
         daily_messages=(("guest", 1), ("user", DAILY_LIMIT)),
         system_prompt=default_system_prompt,
+        title_model=title_model,
         weather_api_url=fake_url.removesuffix("/v1") + "/forecast",
     )
     return replace(settings, models=models, auth=replace(settings.auth, guest_accounts=True))

@@ -52,15 +52,21 @@ async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
     assert types == ["start", "start-step", "text-start"] + ["text-delta"] * 5 + [
         "text-end",
         "finish-step",
+        "data-chat-title",  # the chat's first reply names it
         "finish",
         "[DONE]",
     ]
     assert text_of(chunks) == "Hello there, friend."
+    assert chunks[-3] == {"type": "data-chat-title", "data": "Say hello"}
     reply_id = chunks[0]["messageId"]  # type: ignore[index]
     stored = await messages_of(live, ada, chat_id)
     assert [(m["role"], m["parts"]) for m in stored] == [
         ("user", body["message"]["parts"]),  # type: ignore[index]
-        ("assistant", reply_parts("Hello there, friend.")),
+        ("assistant", reply_parts("Hello there, friend.", title="Say hello")),
+    ]
+    assert (await live.get(f"/v1/chats/{chat_id}", headers=ada)).json()["title"] == "Say hello"
+    assert [request["messages"][1:] for request in fake.title_requests] == [
+        [{"role": "user", "content": "Say hello"}]
     ]
     assert stored[1]["id"] == reply_id
     assert stored[1]["metadata"] == {"model": "echo", "finishReason": "stop"}
@@ -79,7 +85,10 @@ async def test_a_reply_is_streamed_in_the_ui_message_protocol_and_stored(
         "model": "echo",
     }
     async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=conversation, headers=ada) as response:
-        assert text_of(await read_all(response)) == "Hello there, friend."
+        again = await read_all(response)
+    assert text_of(again) == "Hello there, friend."
+    assert "data-chat-title" not in types_of(again)  # titled already
+    assert len(fake.title_requests) == 1
     assert [m["content"] for m in fake.requests[-1]["body"]["messages"]] == [
         "Say hello",
         "Hello there, friend.",
@@ -101,7 +110,7 @@ async def test_a_client_that_goes_away_does_not_lose_the_reply(
                 break  # the tab closes half-way
     fake.open_gate(3)
     stored = await eventually_stored(live, ada, chat_id, 2)
-    assert stored[1]["parts"] == reply_parts("Hello there, friend.")
+    assert stored[1]["parts"] == reply_parts("Hello there, friend.", title="Tell me")
     assert stored[1]["metadata"]["finishReason"] == "stop"
 
 
@@ -246,7 +255,7 @@ async def test_a_failed_reply_gives_the_daily_message_back_once(
     user_id = (await live.get("/v1/me", headers=ada)).json()["id"]
     job = GenerationJob(chat_id, user_id, failed["id"], "fails", counted_day=day)
     retried = Outcome("error", failed["metadata"]["error"])  # the room's alarm storing it again
-    await store_reply(Services(platform, clock.now).messages, job, failed["parts"], retried)
+    await store_reply(Services(platform, clock.now).messages, job, failed["parts"], retried, clock.now)
     assert await count() == 1
     assert len(await messages_of(live, ada, chat_id)) == 6
 

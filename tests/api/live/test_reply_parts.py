@@ -35,6 +35,7 @@ WEATHER_REPLY = [
     *["text-delta"] * 3,
     "text-end",
     "finish-step",
+    "data-chat-title",  # the chat's first reply names it
     "finish",
     "[DONE]",
 ]
@@ -115,7 +116,13 @@ async def test_a_tool_round_trip_streams_tool_parts_and_stores_what_the_sdk_show
     shown = await sdk_reads(raw, package)
     stored = (await messages_of(live, ada, chat_id))[1]
     assert stored["parts"] == shown["parts"]
-    assert [p["type"] for p in stored["parts"]] == ["step-start", "tool-getWeather", "step-start", "text"]
+    assert [p["type"] for p in stored["parts"]] == [
+        "step-start",
+        "tool-getWeather",
+        "step-start",
+        "text",
+        "data-chat-title",
+    ]
     assert stored["parts"][1]["state"] == "output-available"
     assert stored["parts"][3]["text"] == "It is 3.5°C in Berlin."
     # Usage over both steps, on `finish` and stored.
@@ -145,6 +152,7 @@ async def test_reasoning_and_a_call_to_no_such_tool_are_parts_the_sdk_reads(
         ("step-start", None),
         ("reasoning", "Let me think."),
         ("text", "Done."),
+        ("data-chat-title", None),
     ]
     assert (await messages_of(live, ada, chat_id))[1]["parts"] == shown["parts"]
 
@@ -172,6 +180,7 @@ async def test_the_document_tool_streams_the_ai_chatbots_data_parts_and_writes_a
     )
     chunks = chunks_in(raw)
     data = [c for c in chunks if isinstance(c, dict) and c["type"].startswith("data-")]
+    assert data.pop() == {"type": "data-chat-title", "data": "Write about harbors"}
     assert [c["type"] for c in data] == [
         "data-kind",
         "data-id",
@@ -194,7 +203,8 @@ async def test_the_document_tool_streams_the_ai_chatbots_data_parts_and_writes_a
         "# Harbors\n\nShips dock here.",
     )
     stored = (await messages_of(live, ada, chat_id))[1]
-    assert not any(p["type"].startswith("data-") for p in stored["parts"])  # transient: not kept
+    # The artifact's parts are transient: not kept (the chat's title is).
+    assert [p["type"] for p in stored["parts"] if p["type"].startswith("data-")] == ["data-chat-title"]
 
 
 @pytest.mark.parametrize("package", AI_PACKAGES)
