@@ -175,7 +175,8 @@ export interface paths {
          * @description Stores the message (creating the chat if new) and streams the reply as Server-Sent Events
          *     (`x-vercel-ai-ui-message-stream: v1`). The reply is stored when it ends, also if the client went away.
          *     429 past the daily limit, 409 while another reply is being generated. Two D1 round trips, then the
-         *     chat's room.
+         *     chat's room. A reply whose tool calls the last message answers goes on instead (409
+         *     `nothing_to_continue` if it waits for no such answer).
          */
         post: operations["send_and_stream_v1_chats__chat_id__stream_post"];
         delete?: never;
@@ -927,6 +928,27 @@ export interface components {
             /** Latency Ms */
             latency_ms: number;
         };
+        /**
+         * ClientToolIn
+         * @description A tool the client runs: the model may call it, the reply then waits for the client's
+         *     `addToolOutput`.
+         */
+        ClientToolIn: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Inputschema
+             * @description The input's JSON schema: an object schema.
+             */
+            inputSchema: {
+                [key: string]: unknown;
+            };
+        };
         /** CreatedApiKeyOut */
         CreatedApiKeyOut: {
             /** Id */
@@ -1262,6 +1284,10 @@ export interface components {
          *     message is the user's message to answer again) or `submit-message` with the `messageId` of the last
          *     message (`chat.sendMessage({text, messageId})`: an edit). Either way the server gives that message the
          *     content sent, drops the messages after it and answers again, atomically.
+         *
+         *     A last message that is the chat's newest reply, its waiting tool calls answered (`addToolOutput`,
+         *     `addToolApprovalResponse`), makes that reply go on under its id (README: Client-side tools and
+         *     approvals).
          */
         StreamIn: {
             message?: components["schemas"]["MessageIn"] | null;
@@ -1278,6 +1304,11 @@ export interface components {
             trigger?: ("submit-message" | "regenerate-message") | null;
             /** Messageid */
             messageId?: string | null;
+            /**
+             * Clienttools
+             * @default []
+             */
+            clientTools?: components["schemas"]["ClientToolIn"][];
         };
         /** SuggestionIn */
         SuggestionIn: {

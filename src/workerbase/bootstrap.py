@@ -136,7 +136,7 @@ def toolbox(platform: Platform, services: Services) -> Toolbox:
         "requestSuggestions": RequestSuggestions(services.documents),
         "getWeather": GetWeather(platform.http, models.weather_api_url),
     }
-    return Toolbox([built[name] for name in models.tools])
+    return Toolbox([built[name] for name in models.tools], models.approval_tools)
 
 
 def chat_room_factory(platform: Platform, clock: Clock = utc_now) -> ChatRoomFactory:

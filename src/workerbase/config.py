@@ -241,6 +241,11 @@ class ModelSettings:
     # answers the tools' results).
     tools: tuple[str, ...] = field(default=CHAT_TOOLS, metadata=variable("CHAT_TOOLS", _chat_tools))
     max_steps: int = field(default=5, metadata=variable("MAX_TOOL_STEPS", integer(1, 20)))
+    # The server-side tools whose calls wait for the user's approval (`tool-approval-request`) before
+    # they run; the ai-chatbot asks it for getWeather.
+    approval_tools: tuple[str, ...] = field(
+        default=(), metadata=variable("CHAT_TOOLS_NEEDING_APPROVAL", _chat_tools)
+    )
     # Where the getWeather tool asks (Open-Meteo's forecast API, or one that answers like it).
     weather_api_url: str = field(
         default="https://api.open-meteo.com/v1/forecast", metadata=variable("WEATHER_API_URL", http_url)

@@ -10,7 +10,8 @@ Models that exercise the rest of a reply, each step as OpenAI streams it (`tool_
 arguments in pieces, `reasoning_content`, a last chunk with `usage` when `stream_options` asks): `weather`
 calls getWeather, then answers with what the tool said; `document` calls createDocument (and writes the
 document when the tool asks it to), then says it is done; `rocket` calls a tool that does not exist, then
-apologises; `thinks` reasons before it answers. `titles` (the tests' TITLE_MODEL) names a chat from its
+apologises; `locates` calls getLocation, a client-side tool, then says what the client told it; `thinks`
+reasons before it answers. `titles` (the tests' TITLE_MODEL) names a chat from its
 first message, once the test lets it (`title_gate`); its requests are kept apart (`title_requests`). The
 same server answers getWeather's forecast requests (`GET /forecast`), once the test lets it
 (`forecast_gate`).
@@ -131,6 +132,8 @@ def _weather(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
         return _tool_call(
             "call_w1", "getWeather", ['{"latitude":', "52.52,", '"longitude":13.41}']
         ), "tool_calls"
+    if told.startswith("The user denied"):
+        return _words("Alright, |no forecast."), "stop"
     temperature = json.loads(told)["current"]["temperature_2m"]
     return _words(f"It is |{temperature}|°C in Berlin."), "stop"
 
@@ -151,6 +154,14 @@ def _rocket(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
     return _words("Sorry, |I cannot."), "stop"
 
 
+def _locates(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
+    """Calls `getLocation`, a tool the client runs, then says where the client said it is."""
+    told = _told(messages)
+    if told is None:
+        return _tool_call("call_l1", "getLocation", ['{"accuracy":', '"city"}']), "tool_calls"
+    return _words(f"You are in |{json.loads(told)['city']}|."), "stop"
+
+
 def _thinks(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
     return [{"reasoning_content": "Let me "}, {"reasoning_content": "think."}, *_words("Done|.")], "stop"
 
@@ -161,7 +172,13 @@ def _title(messages: list[dict[str, Any]]) -> tuple[list[Delta], str]:
     return _words(f'Title: "|{words}|"'), "stop"
 
 
-SCRIPTS = {"weather": _weather, "document": _document, "rocket": _rocket, "thinks": _thinks}
+SCRIPTS = {
+    "locates": _locates,
+    "weather": _weather,
+    "document": _document,
+    "rocket": _rocket,
+    "thinks": _thinks,
+}
 
 
 async def _stream(

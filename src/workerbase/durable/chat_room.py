@@ -199,7 +199,8 @@ class ChatRoom:
         try:
             written = self._log.chunks(job.reply_id, 0)
             # As the client has the message once the stream is closed (which may not be written yet).
-            parts = parts_of(written + closing_chunks(job, written, outcome))
+            base = job.history[-1].parts if job.continues else ()
+            parts = parts_of(written + closing_chunks(job, written, outcome), base)
             await self._save_reply(job, parts, outcome)
         except Exception:
             failures = self._storage.transaction(self._log.count_store_failure)

@@ -3,8 +3,9 @@ event, ended by `[DONE]`. What `useChat` with `DefaultChatTransport` reads."""
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 from workerbase.ports import Chunk, GenerationJob, Outcome
@@ -57,13 +58,15 @@ def closing_chunks(job: GenerationJob, written: list[Chunk], outcome: Outcome) -
     return [*chunks, {"type": "finish", "messageMetadata": outcome.reply_metadata(job.model)}]
 
 
-def parts_of(chunks: list[Chunk]) -> list[dict[str, Any]]:
+def parts_of(chunks: Sequence[Chunk], base: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """The message parts a reply's chunks make, as the AI SDK's client builds them (`readUIMessageStream`):
-    what is stored, so that reloading the chat shows what the stream showed. Transient data parts are
-    not kept; a data part with the `id` of an earlier one of its type replaces it."""
-    parts: list[dict[str, Any]] = []
+    what is stored, so that reloading the chat shows what the stream showed. A reply that continues a
+    message (its tool calls answered) starts from that message's parts (`base`, not changed): its chunks
+    may end the tool calls there. Transient data parts are not kept; a data part with the `id` of an
+    earlier one of its type replaces it."""
+    parts = copy.deepcopy(list(base))
     by_id: dict[str, dict[str, Any]] = {}  # open text and reasoning parts
-    tools: dict[str, dict[str, Any]] = {}  # tool parts by toolCallId
+    tools = {p["toolCallId"]: p for p in parts if "toolCallId" in p}  # tool parts by toolCallId
     for chunk in chunks:
         kind = chunk["type"]
         if kind == "start-step":
@@ -97,6 +100,12 @@ def parts_of(chunks: list[Chunk]) -> list[dict[str, Any]]:
             tools[chunk["toolCallId"]].update(state="output-available", output=chunk["output"])
         elif kind == "tool-output-error":
             tools[chunk["toolCallId"]].update(state="output-error", errorText=chunk["errorText"])
+        elif kind == "tool-approval-request":
+            tools[chunk["toolCallId"]].update(
+                state="approval-requested", approval={"id": chunk["approvalId"]}
+            )
+        elif kind == "tool-output-denied":
+            tools[chunk["toolCallId"]]["state"] = "output-denied"
         elif kind in ("source-url", "source-document", "file"):
             parts.append({key: value for key, value in chunk.items() if key != "providerMetadata"})
         elif kind.startswith("data-") and not chunk.get("transient"):

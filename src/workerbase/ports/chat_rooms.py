@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from workerbase.errors import WorkerbaseError
+from workerbase.ports.chat_models import ToolSpec
 from workerbase.ports.streams import BodyStream
 
 
@@ -63,14 +64,23 @@ class GenerationJob:
     # The model that titles the chat once the reply is written (`data-chat-title`); None: the chat has a
     # title (or the job was stored before titles existed).
     title_model: str | None = None
+    # The reply goes on with the history's last message, an assistant message whose tool calls the user
+    # answered (a client-side tool's output, an approval): `reply_id` is that message's id, and what is
+    # stored is its parts with the new ones after them.
+    continues: bool = False
+    # Tools the client runs (`addToolOutput`), offered to the model beside the server's: declared by the
+    # request, as the client knows them.
+    client_tools: Sequence[ToolSpec] = ()
 
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "history": [asdict(turn) for turn in self.history]})
+        return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> GenerationJob:
         data = json.loads(text)
-        return cls(**{**data, "history": [_turn(item) for item in data["history"]]})
+        data["history"] = [_turn(item) for item in data["history"]]
+        data["client_tools"] = [ToolSpec(**item) for item in data.get("client_tools", ())]
+        return cls(**data)
 
 
 def _turn(item: dict[str, Any]) -> Turn:

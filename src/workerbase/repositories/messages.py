@@ -59,10 +59,12 @@ _UPDATE = (
     " content_text = coalesce(?3, content_text), updated_at = ?4"
     f" WHERE user_id = ?5 AND chat_id = ?6 AND id = ?7 RETURNING {MESSAGE.columns()}"
 )
-# A user message's content as a whole (regenerate and edit): metadata too, so a re-insert compares equal.
+# A message's content as a whole: a user message's (regenerate and edit: metadata too, so a re-insert
+# compares equal), or a reply's that went on after its tool calls were answered. ?8 the role it must have,
+# ?9 the parts it must still have (NULL: any).
 _REPLACE = (
     "UPDATE messages SET parts = ?1, metadata = ?2, content_text = ?3, updated_at = ?4"
-    " WHERE user_id = ?5 AND chat_id = ?6 AND id = ?7 AND role = 'user'"
+    " WHERE user_id = ?5 AND chat_id = ?6 AND id = ?7 AND role = ?8 AND (?9 IS NULL OR parts = ?9)"
 )
 _DELETE_AFTER = (
     "DELETE FROM messages WHERE user_id = ?2 AND chat_id = ?1"  # noqa: S608
@@ -163,14 +165,20 @@ def update_message(
     )
 
 
-def replace_user_message(
+def replace_message(
     message_id: str,
     chat_id: str,
     user_id: str,
+    role: str,
     parts: list[dict[str, Any]],
     metadata: dict[str, Any] | None,
     now: datetime,
+    *,
+    unless_changed_from: list[dict[str, Any]] | None = None,
 ) -> Statement:
+    """Changes nothing if the message has another role, or (given `unless_changed_from`) other parts than
+    those: a write that raced with another one."""
+    expected = None if unless_changed_from is None else canonical_json(unless_changed_from)
     return Statement(
         _REPLACE,
         [
@@ -181,6 +189,8 @@ def replace_user_message(
             user_id,
             chat_id,
             message_id,
+            role,
+            expected,
         ],
     )
 

@@ -2,24 +2,28 @@
 
 Sending is two D1 round trips before the room takes over: (1) the daily count and the chat (created if
 new, same rules as the conversations API), (2) the message (idempotent like POST /messages) with the
-chat's recent history. The room stores the reply when it ends (`save_reply`).
+chat's recent history. The room stores the reply when it ends (`save_reply`). A reply that waits for the
+client (a client-side tool's output, an approval) goes on when the client sends its answers
+(`continue_reply`, `services/continuations.py`).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from workerbase.clock import iso
 from workerbase.config import Settings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
-from workerbase.ports import BodyStream, ChatRoomClient, Database, GenerationJob, Outcome, Turn
+from workerbase.ports import BodyStream, ChatRoomClient, Database, GenerationJob, Outcome, ToolSpec, Turn, run
 from workerbase.records import ChatRecord, MessageRecord
 from workerbase.repositories import chats, daily_counts, messages
 from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import ChatNotFound
+from workerbase.services.continuations import NothingToContinue, answered
 from workerbase.services.messages import MessageIdConflict, MessageService, NewMessage
 from workerbase.services.titles import CHAT_TITLE_PART
 
@@ -95,6 +99,15 @@ class LiveChatService:
         self._models = settings.models
         self._now = now
 
+    def client_tools(self, declared: Sequence[tuple[str, str, dict[str, Any]]]) -> list[ToolSpec]:
+        """The tools a request says its client runs (name, description, input schema); a name used twice,
+        or one of the server's tools, is refused."""
+        names = [name for name, _, _ in declared]
+        taken = sorted({n for n in names if names.count(n) > 1 or n in self._models.tools})
+        if taken:
+            raise InvalidArgument(f"client tools must have names of their own: {', '.join(taken)}")
+        return [ToolSpec(name, description, schema) for name, description, schema in declared]
+
     def model_for(self, requested: str | None) -> str:
         if requested is None:
             return self._models.allowed[0]
@@ -113,6 +126,7 @@ class LiveChatService:
         model: str,
         *,
         answer_again: bool = False,
+        client_tools: Sequence[ToolSpec] = (),
     ) -> BodyStream:
         """Store the user's message and stream the reply. 429 past the day's limit (nothing stored);
         409 if a reply is being generated in the chat (the message is taken back, as when the room
@@ -129,7 +143,9 @@ class LiveChatService:
         await self._count_and_open_chat(sending, self._models.daily_limit(role))
         history = await self._store_and_read_history(sending, message, answer_again)
         system_prompt = sending.system_prompt or self._models.system_prompt
-        job = _job(sending, model, system_prompt, self._models.title_model, history)
+        job = replace(
+            _job(sending, model, system_prompt, self._models.title_model, history), client_tools=client_tools
+        )
         return await self._start_or_take_back(sending, job, history[-1])
 
     async def _count_and_open_chat(self, sending: _Sending, limit: int | None) -> None:
@@ -164,8 +180,8 @@ class LiveChatService:
         user_id, chat_id = sending.user_id, sending.chat_id
         replace = (
             [
-                messages.replace_user_message(
-                    message.id, chat_id, user_id, message.parts, message.metadata, self._now
+                messages.replace_message(
+                    message.id, chat_id, user_id, "user", message.parts, message.metadata, self._now
                 ),
                 messages.delete_after(chat_id, user_id, message.id),
             ]
@@ -199,21 +215,60 @@ class LiveChatService:
         self, sending: _Sending, job: GenerationJob, sent: MessageRecord
     ) -> BodyStream:
         """Hand the job to the chat's room, announcing the message just stored (or, on a retry, found)."""
-        announced = {
-            "id": sent.id,
-            "role": sent.role,
-            "parts": sent.parts,
-            "metadata": sent.metadata,
-            "created_at": sent.created_at,
-            "updated_at": sent.updated_at,
-        }
         try:
-            return await self._rooms.start(job, announced)
+            return await self._rooms.start(job, _announced(sent))
         except Exception:
             # Not sent after all (a reply is running, or the room failed): take the message back (if this
             # request added it) and the count, then say why.
             await self._take_back(sending)
             raise
+
+    async def continue_reply(
+        self, user_id: str, chat_id: str, sent: NewMessage, model: str, client_tools: Sequence[ToolSpec]
+    ) -> BodyStream:
+        """Go on with the chat's newest message, a reply whose waiting tool calls `sent` (the client's copy
+        of it) answers: the answers are stored in it (only those: `services/continuations.py`) and the
+        reply streams on under its id. No daily message is taken: the user sent none. Two D1 round trips
+        (one when the answers are stored already: a retry), then the room; 409 nothing_to_continue when
+        the newest message is not that reply, or a call of its last step is still unanswered."""
+        select_chat = chats.select_owned(chat_id, user_id)
+        select = messages.select_older(chat_id, user_id, None, HISTORY_MESSAGES)
+        done = await run_batch(self._db, [select_chat, select])
+        chat = done[select_chat].first()
+        if chat is None:
+            raise ChatNotFound("no such chat")
+        history = messages.MESSAGE.decode_all(reversed(done[select].rows))
+        reply = history[-1] if history else None
+        if reply is None or reply.id != sent.id or reply.role != "assistant":
+            raise NothingToContinue(f"message {sent.id} is not the chat's newest reply")
+        parts = answered(reply.parts, sent.parts, self._models.tools)
+        if parts != reply.parts:
+            store = messages.replace_message(
+                reply.id,
+                chat_id,
+                user_id,
+                "assistant",
+                parts,
+                reply.metadata,
+                self._now,
+                unless_changed_from=reply.parts,
+            )
+            if (await run(self._db, store)).meta.changes == 0:  # another tab answered first
+                raise NothingToContinue("the message changed meanwhile; reload the chat")
+            reply = replace(reply, parts=parts, updated_at=iso(self._now))
+        record = chats.CHAT.decode(chat)
+        job = GenerationJob(
+            chat_id=chat_id,
+            user_id=user_id,
+            reply_id=reply.id,
+            model=model,
+            history=[Turn(m.role, m.parts) for m in [*history[:-1], reply]],
+            system_prompt=record.system_prompt or self._models.system_prompt,
+            title_model=(self._models.title_model or model) if not record.title else None,
+            continues=True,
+            client_tools=client_tools,
+        )
+        return await self._rooms.start(job, _announced(reply))
 
     async def resume(self, owner_id: str, chat_id: str, offset: int) -> BodyStream | None:
         """The reply being generated in the chat (the caller checked it is theirs), from chunk `offset`."""
@@ -242,6 +297,18 @@ class LiveChatService:
         return max(int((tomorrow - self._now).total_seconds()), 1)
 
 
+def _announced(message: MessageRecord) -> dict[str, Any]:
+    """A message as the chat's open tabs are told of it (what GET /messages gives)."""
+    return {
+        "id": message.id,
+        "role": message.role,
+        "parts": message.parts,
+        "metadata": message.metadata,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
+    }
+
+
 async def store_reply(
     message_service: MessageService,
     job: GenerationJob,
@@ -264,6 +331,9 @@ async def store_reply(
     if outcome.failed and job.counted_day is not None:
         also.append(daily_counts.give_back_unless_stored(job.user_id, job.counted_day, job.reply_id))
     try:
-        await message_service.add(job.user_id, job.chat_id, [reply], also=also)
+        if job.continues:  # the message exists: it takes the parts it had with the new ones
+            await message_service.replace_reply(job.user_id, job.chat_id, reply, also=also)
+        else:
+            await message_service.add(job.user_id, job.chat_id, [reply], also=also)
     except ChatNotFound:
         return  # the chat (or its owner) was deleted: the reply has nowhere to go, nothing to retry

@@ -66,6 +66,19 @@ class MessageService:
         stored = {record.id: record for record in messages.MESSAGE.decode_all(done[select].rows)}
         return [stored[m.id] for m in new], created
 
+    async def replace_reply(
+        self, user_id: str, chat_id: str, reply: NewMessage, also: Sequence[Statement] = ()
+    ) -> None:
+        """A reply that went on (its tool calls answered) takes its whole content; `also` runs first in
+        the same batch. Idempotent, like `add`."""
+        touch = messages.touch_chat(chat_id, user_id, self._now)
+        store = messages.replace_message(
+            reply.id, chat_id, user_id, "assistant", reply.parts, reply.metadata, self._now
+        )
+        done = await run_batch(self._db, [*also, touch, store])
+        if done[touch].meta.changes == 0:
+            raise ChatNotFound("no such chat")
+
     async def page(
         self,
         chat_id: str,

@@ -10,8 +10,9 @@ within a context budget.
   other types are named, not sent. A link to elsewhere (`https://`) is passed on for images, named for
   the rest.
 * **Turns keep what they had**: an assistant turn's steps become assistant messages with their tool
-  calls, each followed by the tools' results; a tool call without a result (a client-side tool never
-  answered) is left out, as providers refuse a call without its answer. Reasoning is not sent back.
+  calls, each followed by the tools' results (an output, an error, or that the user denied the call); a
+  tool call without a result (a client-side tool never answered) is left out, as providers refuse a
+  call without its answer. Reasoning is not sent back.
 * **Budget**: tokens are estimated (a token per 4 characters, IMAGE_TOKENS per image). The newest turn
   is always sent (ContextTooLong if it alone is over the budget); older turns are added newest first
   while they fit, so the oldest are dropped first, whole (a tool call never loses its result). Files
@@ -147,18 +148,32 @@ def _assistant(parts: list[dict[str, Any]]) -> _Converted:
         calls, results = [], []
         for part in step:
             name = _tool_name(part)
-            if name is None or part.get("state") not in ("output-available", "output-error"):
+            result_text = _tool_result(part)
+            if name is None or result_text is None:
                 continue
             arguments = json.dumps(part.get("input"), separators=(",", ":"))
             calls.append(ToolCall(str(part.get("toolCallId")), name, arguments))
-            result = part.get("errorText") if part["state"] == "output-error" else part.get("output")
-            result_text = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))
             results.append(ModelMessage("tool", result_text, tool_call_id=str(part.get("toolCallId"))))
             converted.tokens += _tokens_of_text(arguments) + _tokens_of_text(result_text)
         if text or calls:
             converted.messages += [ModelMessage("assistant", text, tuple(calls)), *results]
             converted.tokens += _tokens_of_text(text)
     return converted
+
+
+def _tool_result(part: dict[str, Any]) -> str | None:
+    """What the model is told a tool call gave: its output, its error, or that the user denied it; None
+    for a call with no result (yet)."""
+    state = part.get("state")
+    if state == "output-available":
+        output = part.get("output")
+        return output if isinstance(output, str) else json.dumps(output, separators=(",", ":"))
+    if state == "output-error":
+        return f"Error: {part.get('errorText')}"
+    if state == "output-denied":
+        reason = (part.get("approval") or {}).get("reason")
+        return "The user denied this tool call" + (f": {reason}" if reason else ".")
+    return None
 
 
 def _tool_name(part: dict[str, Any]) -> str | None:

@@ -16,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
+from workerbase.durable.ui_stream import parts_of
 from workerbase.logs import get_logger
 from workerbase.ports import (
     ChatModel,
+    Chunk,
     Emit,
     GenerationJob,
     ModelMessage,
@@ -30,10 +33,16 @@ from workerbase.ports import (
     TextDelta,
     ToolCall,
     ToolCallDelta,
+    ToolSpec,
+    Turn,
 )
+from workerbase.services.continuations import last_step, tool_calls_of
 from workerbase.services.model_input import ModelInput
 from workerbase.services.titles import CHAT_TITLE_PART, chat_title, title_source
-from workerbase.services.tools import BadToolInput, Toolbox, ToolContext, ToolError, parsed_or_raw
+from workerbase.services.tools import BadToolInput, Tool, Toolbox, ToolContext, ToolError, parsed_or_raw
+
+if TYPE_CHECKING:  # the tools' inputs; this module runs where pydantic is not (the Pyodide suite)
+    from pydantic import BaseModel
 
 
 @dataclass(slots=True)
@@ -88,13 +97,18 @@ class ReplyGenerator:
                 titling.cancel()  # the reply failed or was stopped: no title this time
 
     async def _steps(self, job: GenerationJob, emit: Emit) -> Outcome:
-        messages = await self._input.messages(job.system_prompt, job.history)
         context = ToolContext(job.user_id, job.chat_id, emit, self._model, job.model)
+        history = job.history
+        if job.continues:
+            history = [*history[:-1], await self._run_approved(history[-1], context)]
+        messages = await self._input.messages(job.system_prompt, history)
+        specs = [*self._tools.specs(), *job.client_tools]
+        client_tools = {tool.name for tool in job.client_tools}
         tokens_in = tokens_out = 0
         counted = True  # every step's usage was given
         for _ in range(self._max_steps):
             emit({"type": "start-step"})
-            step = await self._step(job.model, messages, emit)
+            step = await self._step(job.model, messages, specs, emit)
             finished = step.finished or StepFinished("other")
             usage = finished.usage
             counted = counted and usage is not None
@@ -106,16 +120,25 @@ class ReplyGenerator:
                 return _outcome(reason, counted, tokens_in, tokens_out)
             calls = [step.calls[index] for index in sorted(step.calls)]
             messages.append(ModelMessage("assistant", step.text, tuple(calls)))
+            waiting = False  # for the client: a client-side tool's output, or an approval
             for call in calls:
-                messages.append(ModelMessage("tool", await self._run(call, context), tool_call_id=call.id))
+                result = await self._run(call, context, client_tools)
+                if result is None:
+                    waiting = True
+                else:
+                    messages.append(ModelMessage("tool", result, tool_call_id=call.id))
             emit({"type": "finish-step"})
+            if waiting:
+                break  # the client answers, and sends the conversation again (services/continuations.py)
         return _outcome("tool-calls", counted, tokens_in, tokens_out)
 
-    async def _step(self, model: str, messages: list[ModelMessage], emit: Emit) -> _Step:
+    async def _step(
+        self, model: str, messages: list[ModelMessage], specs: list[ToolSpec], emit: Emit
+    ) -> _Step:
         step = _Step()
         part = _Part(emit)
         arguments: dict[int, str] = {}
-        async for event in self._model.reply(model, messages, self._tools.specs()):
+        async for event in self._model.reply(model, messages, specs):
             if isinstance(event, TextDelta):
                 step.text += event.text
                 part.delta("text", event.text)
@@ -144,30 +167,35 @@ class ReplyGenerator:
             step.calls[index] = ToolCall(call.id, call.name, arguments[index])
         return step
 
-    async def _run(self, call: ToolCall, context: ToolContext) -> str:
-        """Runs one call, streaming its input and result; returns what the model is told."""
+    async def _run(self, call: ToolCall, context: ToolContext, client_tools: set[str]) -> str | None:
+        """Streams one call's input and, for a server tool that needs no approval, runs it; returns what
+        the model is told, or None when the call waits for the client (it runs the tool, or the user
+        approves it)."""
         emit = context.emit
+        if call.name in client_tools:
+            arguments = parsed_or_raw(call.arguments)
+            if isinstance(arguments, dict):
+                emit(_input_available(call, arguments))
+                return None
+            return _refused(call, f"invalid input for {call.name}: not a JSON object", emit)
         try:
-            tool, arguments = self._tools.validated(call.name, call.arguments)
+            tool, validated = self._tools.validated(call.name, call.arguments)
         except BadToolInput as exc:
+            return _refused(call, str(exc), emit)
+        emit(_input_available(call, validated.model_dump(mode="json")))
+        if self._tools.needs_approval(call.name):
             emit(
                 {
-                    "type": "tool-input-error",
+                    "type": "tool-approval-request",
+                    "approvalId": f"approval_{uuid.uuid4().hex}",
                     "toolCallId": call.id,
-                    "toolName": call.name,
-                    "input": parsed_or_raw(call.arguments),
-                    "errorText": str(exc),
                 }
             )
-            return f"Error: {exc}"
-        emit(
-            {
-                "type": "tool-input-available",
-                "toolCallId": call.id,
-                "toolName": call.name,
-                "input": arguments.model_dump(mode="json"),
-            }
-        )
+            return None
+        return await self._execute(tool, validated, call, context)
+
+    async def _execute(self, tool: Tool, arguments: BaseModel, call: ToolCall, context: ToolContext) -> str:
+        """Runs the tool, streaming its result; returns what the model is told."""
         try:
             output = await tool.run(arguments, context)
         except ToolError as exc:
@@ -176,10 +204,56 @@ class ReplyGenerator:
             get_logger().exception("a tool failed", extra={"fields": {"tool": call.name}})
             error = f"the tool {call.name} failed"
         else:
-            emit({"type": "tool-output-available", "toolCallId": call.id, "output": output})
+            context.emit({"type": "tool-output-available", "toolCallId": call.id, "output": output})
             return _json_text(output)
-        emit({"type": "tool-output-error", "toolCallId": call.id, "errorText": error})
+        context.emit({"type": "tool-output-error", "toolCallId": call.id, "errorText": error})
         return f"Error: {error}"
+
+    async def _run_approved(self, turn: Turn, context: ToolContext) -> Turn:
+        """The reply being continued, with the calls the user answered run (approved) or denied: each
+        result streamed before the next step, as the AI SDK streams them."""
+        written: list[Chunk] = []
+
+        def emit(chunk: Chunk) -> None:
+            written.append(chunk)
+            context.emit(chunk)
+
+        keeping = replace(context, emit=emit)
+        for part in tool_calls_of(last_step(turn.parts)):
+            if part.get("state") != "approval-responded":
+                continue
+            call = ToolCall(
+                part["toolCallId"], part["type"].removeprefix("tool-"), json.dumps(part.get("input"))
+            )
+            if not part["approval"]["approved"]:
+                emit({"type": "tool-output-denied", "toolCallId": call.id})
+                continue
+            try:
+                tool, validated = self._tools.validated(call.name, call.arguments)
+            except BadToolInput as exc:  # the settings changed since it was asked
+                emit({"type": "tool-output-error", "toolCallId": call.id, "errorText": str(exc)})
+                continue
+            await self._execute(tool, validated, call, keeping)
+        return Turn(turn.role, parts_of(written, turn.parts))
+
+
+def _input_available(call: ToolCall, arguments: Any) -> Chunk:
+    return {"type": "tool-input-available", "toolCallId": call.id, "toolName": call.name, "input": arguments}
+
+
+def _refused(call: ToolCall, error: str, emit: Emit) -> str:
+    """A call that names no tool, or whose arguments its schema refuses: the client is shown why, and so
+    is the model (what is returned), which may try again."""
+    emit(
+        {
+            "type": "tool-input-error",
+            "toolCallId": call.id,
+            "toolName": call.name,
+            "input": parsed_or_raw(call.arguments),
+            "errorText": error,
+        }
+    )
+    return f"Error: {error}"
 
 
 def _outcome(reason: str, counted: bool, tokens_in: int, tokens_out: int) -> Outcome:

@@ -46,8 +46,18 @@ def title_model() -> str:
 
 
 @pytest.fixture
+def approval_tools() -> tuple[str, ...]:
+    """CHAT_TOOLS_NEEDING_APPROVAL; a test parametrizes it by this name."""
+    return ()
+
+
+@pytest.fixture
 def settings(
-    settings: Settings, fake_url: str, default_system_prompt: str | None, title_model: str
+    settings: Settings,
+    fake_url: str,
+    default_system_prompt: str | None,
+    title_model: str,
+    approval_tools: tuple[str, ...],
 ) -> Settings:
     models = ModelSettings(
         base_url=fake_url,
@@ -57,6 +67,7 @@ def settings(
         daily_messages=(("guest", 1), ("user", DAILY_LIMIT)),
         system_prompt=default_system_prompt,
         title_model=title_model,
+        approval_tools=approval_tools,
         weather_api_url=fake_url.removesuffix("/v1") + "/forecast",
     )
     return replace(settings, models=models, auth=replace(settings.auth, guest_accounts=True))

@@ -293,14 +293,22 @@ async def test_bad_requests_are_refused_before_anything_happens(
     chat_id = str(uuid.uuid4())
     cases = [
         {"message": user_message("x"), "model": "gpt-unknown"},
-        {"message": {**user_message("x"), "role": "assistant"}},
         {},
         {"message": {"id": "m", "role": "user", "parts": []}},
+        {"message": user_message("x"), "clientTools": [{"name": "ask", "inputSchema": {"type": "string"}}]},
+        {"message": user_message("x"), "clientTools": [{"name": "a b", "inputSchema": {"type": "object"}}]},
+        {  # the server's own tool
+            "message": user_message("x"),
+            "clientTools": [{"name": "getWeather", "inputSchema": {"type": "object"}}],
+        },
     ]
     for body in cases:
         response = await live.post(f"/v1/chats/{chat_id}/stream", json=body, headers=ada)
         assert response.status_code == 422, (body, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+    # An assistant message continues the chat's newest reply: there is no chat.
+    reply = {"message": {**user_message("x"), "role": "assistant"}}
+    assert (await live.post(f"/v1/chats/{chat_id}/stream", json=reply, headers=ada)).status_code == 404
     assert fake.requests == []
     assert (await live.get(f"/v1/chats/{chat_id}", headers=ada)).status_code == 404
     assert (

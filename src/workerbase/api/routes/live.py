@@ -3,10 +3,10 @@ it, stop it. What `useChat` with `DefaultChatTransport({api})` calls."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from workerbase.api.chat_sockets import chat_socket_url
 from workerbase.api.deferred_router import DeferredRouter
@@ -19,11 +19,32 @@ from workerbase.api.deps import (
 )
 from workerbase.api.downloads import StreamResponse
 from workerbase.api.routes.messages import MessageIn, new_message
-from workerbase.api.schemas import ClientId
+from workerbase.api.schemas import ClientId, json_size
 from workerbase.durable import ui_stream
 from workerbase.errors import InvalidArgument
 
 router = DeferredRouter(tags=["live chat"])
+MAX_CLIENT_TOOLS = 32
+MAX_TOOL_SCHEMA_BYTES = 16 * 1024
+
+
+class ClientToolIn(BaseModel):
+    """A tool the client runs: the model may call it, the reply then waits for the client's
+    `addToolOutput`."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+    description: str = Field(default="", max_length=1_000)
+    input_schema: dict[str, Any] = Field(
+        alias="inputSchema", description="The input's JSON schema: an object schema."
+    )
+
+    @model_validator(mode="after")
+    def _object_schema(self) -> ClientToolIn:
+        if self.input_schema.get("type") != "object":
+            raise ValueError('inputSchema must be a JSON schema with "type": "object"')
+        if json_size(self.input_schema) > MAX_TOOL_SCHEMA_BYTES:
+            raise ValueError(f"inputSchema is limited to {MAX_TOOL_SCHEMA_BYTES} bytes of JSON")
+        return self
 
 
 class StreamIn(BaseModel):
@@ -33,7 +54,11 @@ class StreamIn(BaseModel):
     The transport's `trigger` and `messageId` say how: `regenerate-message` (`chat.regenerate()`: the last
     message is the user's message to answer again) or `submit-message` with the `messageId` of the last
     message (`chat.sendMessage({text, messageId})`: an edit). Either way the server gives that message the
-    content sent, drops the messages after it and answers again, atomically."""
+    content sent, drops the messages after it and answers again, atomically.
+
+    A last message that is the chat's newest reply, its waiting tool calls answered (`addToolOutput`,
+    `addToolApprovalResponse`), makes that reply go on under its id (README: Client-side tools and
+    approvals)."""
 
     model_config = ConfigDict(extra="ignore")  # the transport also sends the chat's `id`
 
@@ -45,6 +70,7 @@ class StreamIn(BaseModel):
     )
     trigger: Literal["submit-message", "regenerate-message"] | None = None
     message_id: ClientId | None = Field(default=None, alias="messageId")
+    client_tools: list[ClientToolIn] = Field(default=[], alias="clientTools", max_length=MAX_CLIENT_TOOLS)
 
 
 _EVENT_STREAM = {
@@ -77,14 +103,25 @@ async def send_and_stream(
     """Stores the message (creating the chat if new) and streams the reply as Server-Sent Events
     (`x-vercel-ai-ui-message-stream: v1`). The reply is stored when it ends, also if the client went away.
     429 past the daily limit, 409 while another reply is being generated. Two D1 round trips, then the
-    chat's room."""
+    chat's room. A reply whose tool calls the last message answers goes on instead (409
+    `nothing_to_continue` if it waits for no such answer)."""
     message = body.message or (body.messages[-1] if body.messages else None)
     if message is None:
         raise InvalidArgument("send `message` (or `messages`, the last being the new one)")
     model = live.model_for(body.model or body.selected_chat_model)
+    tools = live.client_tools([(t.name, t.description, t.input_schema) for t in body.client_tools])
+    if message.role == "assistant":
+        stream = await live.continue_reply(principal.user_id, chat_id, new_message(message), model, tools)
+        return StreamResponse(stream, 200, ui_stream.HEADERS)
     answer_again = body.trigger == "regenerate-message" or body.message_id == message.id
     stream = await live.send(
-        principal.user_id, principal.role, chat_id, new_message(message), model, answer_again=answer_again
+        principal.user_id,
+        principal.role,
+        chat_id,
+        new_message(message),
+        model,
+        answer_again=answer_again,
+        client_tools=tools,
     )
     return StreamResponse(stream, 200, ui_stream.HEADERS)
 

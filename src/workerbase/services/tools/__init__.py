@@ -3,13 +3,14 @@ loop). A tool is declared in code: a name, a description for the model, its inpu
 (the JSON schema the model is given, and what its arguments are validated against) and `run`. Its
 output is JSON; it reaches the model as the tool's result and the client as `tool-output-available`.
 
-`CHAT_TOOLS` (settings) names the tools replies may use; bootstrap builds them.
+`CHAT_TOOLS` (settings) names the tools replies may use, `CHAT_TOOLS_NEEDING_APPROVAL` those whose calls
+wait for the user's approval; bootstrap builds them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -50,8 +51,16 @@ class BadToolInput(Exception):
 
 
 class Toolbox:
-    def __init__(self, tools: Sequence[Tool]) -> None:
+    def __init__(self, tools: Sequence[Tool], needing_approval: Collection[str] = ()) -> None:
         self._tools = {tool.name: tool for tool in tools}
+        self._needing_approval = frozenset(needing_approval)
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def needs_approval(self, name: str) -> bool:
+        """Whether the tool's calls wait for the user's approval before they run."""
+        return name in self._needing_approval
 
     def specs(self) -> list[ToolSpec]:
         return [ToolSpec(t.name, t.description, _schema_of(t.Input)) for t in self._tools.values()]
