@@ -93,24 +93,39 @@ class SeesResumes:
         await self.app(scope, receive, send)
 
 
+@pytest.mark.parametrize("model", ["gated", "weather"])  # resumed in its text, or in a tool call
 @pytest.mark.parametrize("package", AI_PACKAGES)
 async def test_a_reply_being_written_is_resumed_at_our_stream_url(
-    app: FastAPI, platform: Platform, fake: FakeOpenAI, package: str
+    app: FastAPI, platform: Platform, fake: FakeOpenAI, package: str, model: str
 ) -> None:
+    fake.forecast_gate.clear()  # getWeather's request waits too
     watched = SeesResumes(ChatSocketsFirst(app, platform))
     async with serving(watched) as url, httpx.AsyncClient(base_url=url, timeout=10) as live:
         session = await signed_in(live, f"resume-{package}@example.com")
         headers = {"authorization": f"Bearer {session['accessToken']}"}
         session["expiresAt"] = (time.time() + 3600) * 1000
         chat_id = uuid.uuid4().hex
-        body = {"message": user_message("Tell me"), "model": "gated"}
+        body = {"message": user_message("Tell me"), "model": model}
         async with live.stream("POST", f"/v1/chats/{chat_id}/stream", json=body, headers=headers) as response:
             first = await anext(sse_chunks(response))  # the reply has begun; this tab goes away
         assert isinstance(first, dict)
         resuming = asyncio.ensure_future(run_chat(url, session, chat_id, "resume", package))
         await watched.resumed.wait()
         fake.open_gate(len(fake.reply_words))  # the rest of the reply comes while the SDK reads it
+        fake.forecast_gate.set()
         run = await resuming
+        stored = (await live.get(f"/v1/chats/{chat_id}/messages", headers=headers)).json()["items"]
     (resumed,) = run["steps"]["resumed"]
     assert resumed["id"] == first["messageId"]
-    assert resumed["parts"] == reply_parts("Hello there, friend.", title="Tell me")
+    assert resumed["parts"] == stored[1]["parts"]
+    if model == "gated":
+        assert resumed["parts"] == reply_parts("Hello there, friend.", title="Tell me")
+    else:
+        assert [p["type"] for p in resumed["parts"]] == [
+            "step-start",
+            "tool-getWeather",
+            "step-start",
+            "text",
+            "data-chat-title",
+        ]
+        assert resumed["parts"][1]["state"] == "output-available"
