@@ -12,6 +12,7 @@ hibernation WebSocket API with WebSocketPair, and the AI binding answering in it
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,7 @@ from workerbase.ports import (
     ModelTimeout,
     StepFinished,
     TextDelta,
+    ToolSpec,
     Turn,
     room_name,
 )
@@ -231,6 +233,50 @@ async def test_a_refused_or_broken_model_ends_the_reply_with_an_error_chunk(db: 
     assert [c["type"] for c in broken.chunks[-4:]] == ["text-end", "error", "finish-step", "finish"]
     text, metadata = await _stored_reply(db, "m-broken")
     assert (text, metadata["finishReason"], metadata["incomplete"]) == ("partial", "error", True)
+
+
+async def test_a_reply_that_goes_on_streams_from_offset_0_and_is_stored_whole(db: Database) -> None:
+    """A reply whose tool call the client answered goes on under its id (the job crosses to the object
+    as JSON, its client tools with it): its new chunks are a stream of their own, and the stored message
+    is its old parts with the new ones."""
+    chat = "c0a80101-0000-4000-8000-000000000006"
+    world = await _world(db, chat)
+    rooms = world.platform.chat_rooms
+    world.ai.answer(_tokens("Hello"))
+    await _UiStream(await rooms.start(_job(chat), USER_MESSAGE)).read()
+    answered = [
+        {"type": "step-start"},
+        {"type": "text", "text": "Hello", "state": "done"},
+        {
+            "type": "tool-getLocation",
+            "toolCallId": "c1",
+            "state": "output-available",
+            "input": {},
+            "output": "Lisbon",
+        },
+    ]
+    tool = ToolSpec("getLocation", "Where the user is", {"type": "object", "properties": {}})
+    job = replace(
+        _job(chat),
+        history=[Turn("user", USER_MESSAGE["parts"]), Turn("assistant", answered)],
+        continues=True,
+        client_tools=[tool],
+    )
+    world.ai.answer(_tokens(" again"))
+    ui = _UiStream(await rooms.start(job, {"id": "m-reply", "role": "assistant", "parts": answered}))
+    await ui.read()
+    assert [c["type"] for c in ui.chunks] == [
+        "start",
+        "start-step",
+        "text-start",
+        "text-delta",
+        "text-end",
+        "finish-step",
+        "finish",
+    ]
+    assert ui.chunks[0] == {"type": "start", "messageId": "m-reply"}
+    assert world.ai.calls.to_py()[-1]["inputs"]["tools"][0]["function"]["name"] == "getLocation"
+    assert await _stored_reply(db) == ("Hello again", {"model": MODEL, "finishReason": "stop"})
 
 
 async def test_workers_ai_reads_both_event_shapes_and_times_out(db: Database) -> None:
