@@ -244,7 +244,7 @@ async def test_a_reply_that_goes_on_streams_from_offset_0_and_is_stored_whole(db
     rooms = world.platform.chat_rooms
     world.ai.answer(_tokens("Hello"))
     await _UiStream(await rooms.start(_job(chat), USER_MESSAGE)).read()
-    answered = [
+    answered: list[dict[str, Any]] = [
         {"type": "step-start"},
         {"type": "text", "text": "Hello", "state": "done"},
         {
@@ -258,7 +258,7 @@ async def test_a_reply_that_goes_on_streams_from_offset_0_and_is_stored_whole(db
     tool = ToolSpec("getLocation", "Where the user is", {"type": "object", "properties": {}})
     job = replace(
         _job(chat),
-        history=[Turn("user", USER_MESSAGE["parts"]), Turn("assistant", answered)],
+        history=[_job(chat).history[0], Turn("assistant", answered)],
         continues=True,
         client_tools=[tool],
     )
