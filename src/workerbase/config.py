@@ -45,6 +45,8 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 FileTypeMismatchPolicy = Literal["refuse", "detected"]
 # "openai": any OpenAI-compatible chat/completions endpoint; "workers-ai": the `AI` binding.
 ModelProvider = Literal["openai", "workers-ai"]
+# `binding`: the runtime's own (the Workers AI binding on Workers, the offline local model locally).
+EmbeddingProvider = Literal["binding", "openai"]
 
 # The Workers ASGI bridge buffers request bodies in Python memory and a Worker has 128 MB, so bodies are
 # capped well below Cloudflare's own 100 MB.
@@ -274,6 +276,21 @@ class ModelSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EmbeddingSettings:
+    provider: EmbeddingProvider = field(
+        default="binding", metadata=variable("EMBEDDING_PROVIDER", choice(EmbeddingProvider))
+    )
+    # A Workers AI embedding model, or the OpenAI-compatible provider's. None: `@cf/baai/bge-small-en-v1.5`
+    # (binding) or `text-embedding-3-small` (openai). The local runtime's binding has one model, WordLlama.
+    model: str | None = field(default=None, metadata=variable("EMBEDDING_MODEL", text))
+    # The OpenAI-compatible provider; None: MODEL_BASE_URL and MODEL_API_KEY.
+    base_url: str | None = field(default=None, metadata=variable("EMBEDDING_BASE_URL", http_url))
+    api_key: str | None = field(default=None, metadata=variable("EMBEDDING_API_KEY", text))
+    # Its vectors' size, for a model we do not know it of (or to shorten text-embedding-3-*'s).
+    dimensions: int | None = field(default=None, metadata=variable("EMBEDDING_DIMENSIONS", integer(1, 1536)))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: Environment = field(
         metadata=variable("ENVIRONMENT", choice(Environment), requirement=one_of(Environment))
@@ -292,6 +309,7 @@ class Settings:
     )
     files: FileSettings = field(default=FileSettings(), metadata=group(FileSettings))
     models: ModelSettings = field(default=ModelSettings(), metadata=group(ModelSettings))
+    embeddings: EmbeddingSettings = field(default=EmbeddingSettings(), metadata=group(EmbeddingSettings))
 
     @classmethod
     def from_env(cls, lookup: EnvLookup) -> Settings:

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from workerbase.config import Settings
-from workerbase.ports import ChatModel, ChatRoomClient, Crypto, Database, HttpClient, KeyValue, ObjectStore
+from workerbase.ports import (
+    ChatModel,
+    ChatRoomClient,
+    Crypto,
+    Database,
+    Embedder,
+    HttpClient,
+    KeyValue,
+    ObjectStore,
+    VectorIndex,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +37,8 @@ class Platform:
     crypto: Crypto
     http: HttpClient  # outbound requests (model providers)
     chat_rooms: ChatRoomClient  # one Durable Object per chat: live replies and WebSockets
+    embedder: Embedder  # the EMBEDDING_PROVIDER's model: the knowledge's vectors
+    vectors: VectorIndex  # Vectorize: those vectors, of the embedder's dimensions, a namespace per user
     workers_ai: ChatModel | None = None  # the Workers AI binding, where the runtime has one
 
 

@@ -2,7 +2,7 @@
 
 `tests/pyodide/runner.py` gives the same test functions the Workers adapters over Miniflare's bindings.
 The fixture names (`db`, `kv`, `store`, `crypto`, `durable_storage`, `http_client`, `http_server_url`,
-`refused_url`) are the contract between the two runners.
+`refused_url`, `vector_index`, `embedder`) are the contract between the two runners.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import pytest
 from workerbase.bindings.local.crypto import LocalCrypto
 from workerbase.bindings.local.d1 import SqliteDatabase
 from workerbase.bindings.local.durable import SqliteDurableStorage
+from workerbase.bindings.local.embeddings import LocalEmbedder
 from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
 from workerbase.bindings.local.r2 import FileObjectStore
+from workerbase.bindings.local.vectors import SqliteVectorIndex
 
 
 @pytest.fixture
@@ -38,6 +40,18 @@ def kv(tmp_path: Path) -> Iterator[SqliteKeyValue]:
 @pytest.fixture
 def store(tmp_path: Path) -> FileObjectStore:
     return FileObjectStore(tmp_path / "r2")
+
+
+@pytest.fixture
+def vector_index(tmp_path: Path) -> Iterator[SqliteVectorIndex]:
+    index = SqliteVectorIndex(tmp_path / "vectorize.sqlite3", dimensions=4)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalEmbedder:
+    return LocalEmbedder()
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 // each binding carries the constructor name workerd gives it, so the pinned workers-runtime-sdk's
 // `_EnvWrapper` wraps it exactly as in a deployed Worker. Used by the contract suite (run.mjs) and benches.
 // Also: a Durable Object's storage (durable_object_shim.mjs), the ChatRoom object's surroundings
-// (chat_room_shim.mjs) and the HTTP server of the HTTP client contract.
+// (chat_room_shim.mjs), stand-ins for Vectorize and Workers AI embeddings (knowledge_shim.mjs) and the
+// HTTP server of the HTTP client contract.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
@@ -17,6 +18,7 @@ import {
   workerScript,
 } from "./durable_object_shim.mjs";
 import { chatRoomEnv, installWorkerdGlobals } from "./chat_room_shim.mjs";
+import { EmbeddingAiStandIn, VectorizeStandIn } from "./knowledge_shim.mjs";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -96,6 +98,8 @@ export async function startRuntime() {
     chatRoomEnv: (call, vars) => chatRoomEnv(mf, env, call, vars),
     httpServerUrl: http.url,
     refusedUrl: http.refusedUrl,
+    newVectorIndex: (dimensions) => named("VectorizeIndexImpl", new VectorizeStandIn(dimensions)),
+    newEmbeddingAi: () => named("Ai", new EmbeddingAiStandIn()),
   });
   await py.runPythonAsync(`
 import shutil, sys

@@ -104,6 +104,29 @@ async def _refused_url(env: Any) -> Any:
     return workerbase_test_env.refusedUrl
 
 
+async def _vector_index(env: Any) -> Any:
+    from workerbase.bindings.workers.vectorize import WorkersVectorIndex
+
+    # The binding as the SDK wraps it in a deployed Worker's env (named VectorizeIndexImpl by the shim).
+    binding = _EnvWrapper(_Bindings(VECTORIZE=workerbase_test_env.newVectorIndex(4))).VECTORIZE
+    assert type(binding).__name__ == "_BindingWrapper", "the SDK no longer wraps Vectorize"
+    return WorkersVectorIndex(binding, dimensions=4)
+
+
+async def _embedder(env: Any) -> Any:
+    from workerbase.bindings.workers.ai import WorkersAiEmbedder
+
+    binding = _EnvWrapper(_Bindings(AI=workerbase_test_env.newEmbeddingAi())).AI
+    return WorkersAiEmbedder(binding, "@cf/baai/bge-small-en-v1.5", timeout_seconds=5)
+
+
+class _Bindings:
+    """An env holding the given bindings, for the SDK's `_EnvWrapper` to wrap."""
+
+    def __init__(self, **bindings: Any) -> None:
+        self.__dict__.update(bindings)
+
+
 async def _env(env: Any) -> Any:
     return env
 
@@ -118,6 +141,8 @@ FIXTURES: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "http_client": _http_client,
     "http_server_url": _http_server_url,
     "refused_url": _refused_url,
+    "vector_index": _vector_index,
+    "embedder": _embedder,
 }
 
 

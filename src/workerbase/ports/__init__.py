@@ -50,6 +50,7 @@ from workerbase.ports.database import (
     run,
 )
 from workerbase.ports.durable import DurableStorage, RoomSocket, RoomSockets
+from workerbase.ports.embeddings import MAX_TEXTS_PER_CALL, Embedder, EmbeddingFailed, check_texts
 from workerbase.ports.http import HttpClient, HttpRequest, HttpResponseStream
 from workerbase.ports.key_value import JsonValue, KeyValue, KvEntry, KvKey, KvPage
 from workerbase.ports.object_store import (
@@ -64,8 +65,10 @@ from workerbase.ports.object_store import (
     PreconditionFailed,
 )
 from workerbase.ports.streams import BodyStream
+from workerbase.ports.vectors import IndexInfo, MetadataValue, Vector, VectorFilter, VectorIndex, VectorMatch
 
 __all__ = [
+    "MAX_TEXTS_PER_CALL",
     "PBKDF2_MAX_ITERATIONS",
     "START_REFUSALS",
     "BodyStream",
@@ -77,6 +80,8 @@ __all__ = [
     "Crypto",
     "Database",
     "DurableStorage",
+    "Embedder",
+    "EmbeddingFailed",
     "Emit",
     "GenerationJob",
     "GenerationRunning",
@@ -84,12 +89,14 @@ __all__ = [
     "HttpMetadata",
     "HttpRequest",
     "HttpResponseStream",
+    "IndexInfo",
     "InvalidTicket",
     "JsonValue",
     "KeyValue",
     "KvEntry",
     "KvKey",
     "KvPage",
+    "MetadataValue",
     "ModelEvent",
     "ModelFailed",
     "ModelMessage",
@@ -122,6 +129,11 @@ __all__ = [
     "ToolSpec",
     "Turn",
     "Usage",
+    "Vector",
+    "VectorFilter",
+    "VectorIndex",
+    "VectorMatch",
+    "check_texts",
     "room_name",
     "run",
 ]

@@ -64,11 +64,13 @@ class OpenAICompatibleModel:
         try:
             if response.status in (401, 403):
                 # About the server's key, which the user must not see (providers echo part of it).
-                fields = {"status": response.status, "reason": await _reason(response)}
+                fields = {"status": response.status, "reason": await error_reason(response)}
                 get_logger().error("the model provider refused our credentials", extra={"fields": fields})
                 raise ModelFailed(f"the model provider refused the server's credentials ({response.status})")
             if response.status >= 400:
-                raise ModelFailed(f"the model provider answered {response.status}: {await _reason(response)}")
+                raise ModelFailed(
+                    f"the model provider answered {response.status}: {await error_reason(response)}"
+                )
             async for event in completion_events(response.chunks(), self._timeout):
                 yield event
         finally:
@@ -158,7 +160,8 @@ def _usage_of(usage: Any) -> Usage | None:
     return None
 
 
-async def _reason(response: Any) -> str:
+async def error_reason(response: Any) -> str:
+    """What a provider said went wrong: its `error.message`, else the start of its body."""
     body = b""
     async for chunk in response.chunks():
         body += chunk

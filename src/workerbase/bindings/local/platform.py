@@ -4,6 +4,7 @@ d1.sqlite3   the D1 database, migrated from `migrations/` on open
 kv.sqlite3   the KV namespace
 r2/          the R2 bucket
 durable/     Durable Objects, one SQLite file each (durable/chat_room/: the ChatRoom of each chat)
+vectorize.sqlite3  the vector index (of the embedding model's dimensions: another model needs a re-embed)
 
 The chat rooms are opened empty-handed: the composition root says how to build one
 (`workerbase.local.open_local_runtime`).
@@ -16,13 +17,16 @@ from pathlib import Path
 from workerbase.bindings.local.chat_rooms import LocalChatRooms
 from workerbase.bindings.local.crypto import LocalCrypto
 from workerbase.bindings.local.d1 import SqliteDatabase
+from workerbase.bindings.local.embeddings import LocalEmbedder
 from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
 from workerbase.bindings.local.migrations import apply_migrations
 from workerbase.bindings.local.r2 import FileObjectStore
+from workerbase.bindings.local.vectors import SqliteVectorIndex
 from workerbase.clock import utc_now
 from workerbase.config import Settings
 from workerbase.platform import Platform
+from workerbase.providers.openai_embeddings import chosen_embedder
 
 
 def open_local_platform(
@@ -34,13 +38,17 @@ def open_local_platform(
     db = SqliteDatabase(state_dir / "d1.sqlite3")
     applied = apply_migrations(db.connection, migrations_dir)
     rooms = LocalChatRooms(state_dir / "durable" / "chat_room", utc_now)
+    http = HttpxClient()
+    embedder = chosen_embedder(settings, http, LocalEmbedder)
     platform = Platform(
         settings=settings,
         db=db,
         files=FileObjectStore(state_dir / "r2"),
         kv=SqliteKeyValue(state_dir / "kv.sqlite3"),
         crypto=LocalCrypto(),
-        http=HttpxClient(),
+        http=http,
         chat_rooms=rooms,
+        embedder=embedder,
+        vectors=SqliteVectorIndex(state_dir / "vectorize.sqlite3", embedder.dimensions),
     )
     return platform, rooms, applied
