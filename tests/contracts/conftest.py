@@ -2,7 +2,8 @@
 
 `tests/pyodide/runner.py` gives the same test functions the Workers adapters over Miniflare's bindings.
 The fixture names (`db`, `kv`, `store`, `crypto`, `durable_storage`, `http_client`, `http_server_url`,
-`refused_url`, `vector_index`, `embedder`) are the contract between the two runners.
+`refused_url`, `vector_index`, `embedder`, `queue`, `queue_broker`) are the contract between the two
+runners.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from workerbase.bindings.local.durable import SqliteDurableStorage
 from workerbase.bindings.local.embeddings import LocalEmbedder
 from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
+from workerbase.bindings.local.queues import SqliteQueue
 from workerbase.bindings.local.r2 import FileObjectStore
 from workerbase.bindings.local.vectors import SqliteVectorIndex
+from workerbase.ports import Consume, QueueMessage
 
 
 @pytest.fixture
@@ -52,6 +55,37 @@ def vector_index(tmp_path: Path) -> Iterator[SqliteVectorIndex]:
 @pytest.fixture(scope="session")
 def embedder() -> LocalEmbedder:
     return LocalEmbedder()
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> Iterator[SqliteQueue]:
+    local = SqliteQueue(tmp_path / "queue.sqlite3", "contract-queue", max_retries=2, retry_base_seconds=0)
+    yield local
+    local.close()
+
+
+class LocalBroker:
+    """Delivers what the local queue has due, as the local runtime's consumer loop does."""
+
+    def __init__(self, queue: SqliteQueue) -> None:
+        self._queue = queue
+
+    async def deliveries(self, consume: Consume, count: int) -> list[QueueMessage]:
+        delivered: list[QueueMessage] = []
+
+        async def counted(message: QueueMessage) -> None:
+            delivered.append(message)
+            await consume(message)
+
+        while len(delivered) < count:
+            if await self._queue.deliver_due(counted, batch_size=count - len(delivered)) == 0:
+                raise AssertionError(f"{len(delivered)} deliveries, not {count}: nothing more is due")
+        return delivered
+
+
+@pytest.fixture
+def queue_broker(queue: SqliteQueue) -> LocalBroker:
+    return LocalBroker(queue)
 
 
 @pytest.fixture

@@ -81,7 +81,24 @@ export class ${DURABLE_OBJECT_CLASS} extends DurableObject {
   async alarm() {}
 }
 
-export default { fetch() { return new Response("ok"); } };
+export default {
+  fetch() { return new Response("ok"); },
+  // Miniflare's queue broker delivers here: each batch goes to the harness (Node), which hands it to
+  // Python and answers, per message, whether Python acked it or asked for a retry.
+  async queue(batch, env) {
+    const messages = batch.messages.map((m) => ({ id: m.id, body: m.body, attempts: m.attempts }));
+    const answer = await fetch(env.HARNESS_URL + "/queue", {
+      method: "POST",
+      body: JSON.stringify({ queue: batch.queue, messages }),
+    });
+    const verdicts = await answer.json();
+    for (const m of batch.messages) {
+      const verdict = verdicts[m.id];
+      if (verdict?.ack) m.ack();
+      else m.retry({ delaySeconds: verdict?.delaySeconds ?? 0 });
+    }
+  },
+};
 `;
 
 export const durableObjects = { CONTRACT_ROOM: { className: DURABLE_OBJECT_CLASS, useSQLite: true } };

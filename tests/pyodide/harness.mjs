@@ -55,7 +55,13 @@ function named(constructorName, target) {
 
 const TEST_JWT_SECRET = "pyodide-suite-jwt-secret-0123456789abcdef";
 
+// The contract queue and its dead-letter queue, configured as wrangler.toml configures the ingest queue's
+// consumer except for the waits: Miniflare's defaults differ from production's, so every value is set.
+const CONTRACT_QUEUE = "contract-queue";
+const QUEUE_CONSUMER = { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 2, retryDelay: 0 };
+
 export async function startRuntime() {
+  const http = await startContractHttpServer();
   const mf = new Miniflare({
     modules: true,
     script: workerScript,
@@ -65,7 +71,17 @@ export async function startRuntime() {
     durableObjects: { ...durableObjects, CHAT_ROOM: { className: DURABLE_OBJECT_CLASS, useSQLite: true } },
     // Plain-text vars and secrets reach the Worker in `env` like wrangler.toml [vars] and `wrangler secret`;
     // LOG_LEVEL is left unset on purpose so the suite sees a missing variable take its default.
-    bindings: { ENVIRONMENT: "production", MAX_REQUEST_BODY_BYTES: "2048", JWT_SECRETS: TEST_JWT_SECRET },
+    bindings: {
+      ENVIRONMENT: "production",
+      MAX_REQUEST_BODY_BYTES: "2048",
+      JWT_SECRETS: TEST_JWT_SECRET,
+      HARNESS_URL: http.url,
+    },
+    queueProducers: { INGEST_QUEUE: { queueName: CONTRACT_QUEUE } },
+    queueConsumers: {
+      [CONTRACT_QUEUE]: { ...QUEUE_CONSUMER, deadLetterQueue: `${CONTRACT_QUEUE}-dlq` },
+      [`${CONTRACT_QUEUE}-dlq`]: QUEUE_CONSUMER,
+    },
     d1Databases: ["DB"],
     kvNamespaces: ["CACHE"],
     r2Buckets: ["FILES"],
@@ -79,6 +95,7 @@ export async function startRuntime() {
     CACHE: named("KvNamespace", raw.CACHE),
     FILES: named("R2Bucket", raw.FILES),
     CHAT_ROOM: named("DurableObjectNamespace", raw.CHAT_ROOM),
+    INGEST_QUEUE: named("WorkerQueue", raw.INGEST_QUEUE),
   };
 
   installWorkerdGlobals();
@@ -91,7 +108,6 @@ export async function startRuntime() {
     python_workflows_implicit_dependencies: true,
     python_request_headers_preserve_commas: true,
   });
-  const http = await startContractHttpServer();
   py.registerJsModule("workerbase_test_env", {
     env,
     newDurableObjectContext: () => newDurableObjectContext(mf),
@@ -100,6 +116,7 @@ export async function startRuntime() {
     refusedUrl: http.refusedUrl,
     newVectorIndex: (dimensions) => named("VectorizeIndexImpl", new VectorizeStandIn(dimensions)),
     newEmbeddingAi: () => named("Ai", new EmbeddingAiStandIn()),
+    nextQueueBatch: http.nextQueueBatch,
   });
   await py.runPythonAsync(`
 import shutil, sys
@@ -161,8 +178,21 @@ async function startContractHttpServer() {
       }
       res.end();
       states.set(key, "finished");
+    } else if (route === "queue") {
+      const batch = queueBatch(JSON.parse(body.toString()));
+      deliveredBatches.push(batch);
+      batchArrived?.();
+      send(200, JSON.stringify(await batch.handled));
     } else send(404, "");
   });
+  // Batches the queue broker delivered (the Worker's `queue` handler posts each), waiting for Python
+  // (`nextQueueBatch`) to consume them; each is answered with Python's verdict per message.
+  const deliveredBatches = [];
+  let batchArrived = null;
+  const nextQueueBatch = async () => {
+    while (deliveredBatches.length === 0) await new Promise((arrived) => (batchArrived = arrived));
+    return deliveredBatches.shift();
+  };
   await new Promise((ready) => server.listen(0, "127.0.0.1", ready));
   server.unref(); // benches that never close it can still exit
   // A port nothing listens on: bound, then closed.
@@ -174,5 +204,28 @@ async function startContractHttpServer() {
     server,
     url: `http://127.0.0.1:${server.address().port}`,
     refusedUrl: `http://127.0.0.1:${refusedPort}/`,
+    nextQueueBatch,
   };
 }
+
+// A delivered batch as the Workers runtime hands it to a `queue` handler: a MessageBatch with `queue`
+// and its messages (`id`, `body`, `attempts`, `ack()`, `retry({delaySeconds})`), whose acks and retries
+// are recorded and sent back to the broker once Python calls `done()`.
+class QueueMessage {
+  constructor({ id, body, attempts }, verdicts) {
+    Object.assign(this, { id, body, attempts });
+    this.ack = () => (verdicts[id] = { ack: true });
+    this.retry = (options) => (verdicts[id] = { ack: false, delaySeconds: options?.delaySeconds ?? 0 });
+  }
+}
+
+class MessageBatch {
+  constructor({ queue, messages }) {
+    const verdicts = {};
+    this.queue = queue;
+    this.messages = messages.map((message) => new QueueMessage(message, verdicts));
+    this.handled = new Promise((resolve) => (this.done = () => resolve(verdicts)));
+  }
+}
+
+const queueBatch = (delivered) => new MessageBatch(delivered);

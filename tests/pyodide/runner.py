@@ -120,6 +120,42 @@ async def _embedder(env: Any) -> Any:
     return WorkersAiEmbedder(binding, "@cf/baai/bge-small-en-v1.5", timeout_seconds=5)
 
 
+async def _queue(env: Any) -> Any:
+    from workerbase.bindings.workers.queues import WorkersQueue
+
+    return WorkersQueue(env.INGEST_QUEUE)
+
+
+class _MiniflareBroker:
+    """What Miniflare's broker delivers to the Worker's `queue` handler (harness.mjs hands each batch on),
+    consumed through the Workers consumer shell as `src/entry.py` runs it, the batch wrapped by the SDK."""
+
+    async def deliveries(self, consume: Any, count: int) -> list[Any]:
+        import asyncio
+
+        from workers.rpc import _BindingWrapper
+
+        from workerbase.bindings.workers.queues import deliver_batch
+
+        delivered: list[Any] = []
+
+        async def counted(message: Any) -> None:
+            delivered.append(message)
+            await consume(message)
+
+        while len(delivered) < count:
+            batch = await asyncio.wait_for(workerbase_test_env.nextQueueBatch(), 20)
+            try:
+                await deliver_batch(_BindingWrapper(batch), counted, retry_base_seconds=0)
+            finally:
+                batch.done()
+        return delivered
+
+
+async def _queue_broker(env: Any) -> Any:
+    return _MiniflareBroker()
+
+
 class _Bindings:
     """An env holding the given bindings, for the SDK's `_EnvWrapper` to wrap."""
 
@@ -143,6 +179,8 @@ FIXTURES: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "refused_url": _refused_url,
     "vector_index": _vector_index,
     "embedder": _embedder,
+    "queue": _queue,
+    "queue_broker": _queue_broker,
 }
 
 

@@ -64,6 +64,7 @@ from workerbase.ports.object_store import (
     ObjectStream,
     PreconditionFailed,
 )
+from workerbase.ports.queues import Consume, Queue, QueueMessage, retry_delay
 from workerbase.ports.streams import BodyStream
 from workerbase.ports.vectors import IndexInfo, MetadataValue, Vector, VectorFilter, VectorIndex, VectorMatch
 
@@ -77,6 +78,7 @@ __all__ = [
     "ChatRoomClient",
     "Chunk",
     "Conditions",
+    "Consume",
     "Crypto",
     "Database",
     "DurableStorage",
@@ -110,6 +112,8 @@ __all__ = [
     "PreconditionFailed",
     "QueryMeta",
     "QueryResult",
+    "Queue",
+    "QueueMessage",
     "ReasoningDelta",
     "ReplyNotStored",
     "Respond",
@@ -134,6 +138,7 @@ __all__ = [
     "VectorIndex",
     "VectorMatch",
     "check_texts",
+    "retry_delay",
     "room_name",
     "run",
 ]
