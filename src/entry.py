@@ -1,4 +1,5 @@
-"""The Worker: HTTP to the app, chat WebSockets to their room (ChatRoomObject), cron to the maintenance."""
+"""The Worker: HTTP to the app, chat WebSockets to their room (ChatRoomObject), cron to the maintenance,
+queue batches (knowledge ingestion) to their consumer."""
 
 import asgi
 from workers import WorkerEntrypoint
@@ -10,6 +11,7 @@ from workerbase.bindings.workers import chat_sockets
 from workerbase.bindings.workers.chat_room_object import ChatRoomDurableObject
 from workerbase.bindings.workers.native_body import NativeBodyHandover
 from workerbase.bindings.workers.platform import platform_from_env, platform_from_scope
+from workerbase.bindings.workers.queues import deliver_batch
 from workerbase.clock import utc_now
 
 app = create_app(platform_from_scope)  # once per isolate, snapshotted at deploy: no env, time, randomness
@@ -28,3 +30,9 @@ class Default(WorkerEntrypoint):
 
     async def scheduled(self, controller, env=None, ctx=None):  # type: ignore[no-untyped-def]
         await bootstrap.run_maintenance(platform_from_env(self.env), utc_now())
+
+    async def queue(self, batch, env=None, ctx=None):  # type: ignore[no-untyped-def]
+        platform = platform_from_env(self.env)
+        await deliver_batch(
+            batch, lambda message: bootstrap.consume_queue_message(platform, message, utc_now())
+        )

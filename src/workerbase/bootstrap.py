@@ -17,13 +17,22 @@ from workerbase.clock import utc_now
 from workerbase.durable.chat_room import ChatRoom
 from workerbase.errors import ConfigurationError
 from workerbase.platform import Platform
-from workerbase.ports import ChatModel, DurableStorage, Emit, GenerationJob, Outcome, RoomSockets
+from workerbase.ports import (
+    ChatModel,
+    DurableStorage,
+    Emit,
+    GenerationJob,
+    Outcome,
+    QueueMessage,
+    RoomSockets,
+)
 from workerbase.providers.openai_compatible import OpenAICompatibleModel
 from workerbase.services.api_keys import ApiKeyService
 from workerbase.services.auth import AuthService
 from workerbase.services.chats import ChatService
 from workerbase.services.documents import DocumentService
 from workerbase.services.files import FileService
+from workerbase.services.ingestion import IngestionService
 from workerbase.services.knowledge_bases import KnowledgeBaseService
 from workerbase.services.live_chat import LiveChatService, store_reply
 from workerbase.services.live_events import LiveEvents
@@ -88,6 +97,21 @@ class Services:
         return KnowledgeBaseService(self.platform.db, self.now)
 
     @cached_property
+    def ingestion(self) -> IngestionService:
+        p = self.platform
+        knowledge = p.settings.knowledge
+        return IngestionService(
+            p.db,
+            p.ingest_queue,
+            p.embedder,
+            p.vectors,
+            self.files,
+            self.now,
+            chunk_chars=knowledge.chunk_chars,
+            overlap_chars=knowledge.overlap_chars,
+        )
+
+    @cached_property
     def live_chat(self) -> LiveChatService:
         p = self.platform
         return LiveChatService(p.db, p.chat_rooms, p.settings, self.now)
@@ -98,7 +122,7 @@ class Services:
 
     @cached_property
     def maintenance(self) -> Maintenance:
-        return Maintenance(self.platform.db, self.files, self.now)
+        return Maintenance(self.platform.db, self.files, self.ingestion, self.now)
 
     @cached_property
     def tickets(self) -> TicketSigner:
@@ -164,6 +188,11 @@ def chat_room_factory(platform: Platform, clock: Clock = utc_now) -> ChatRoomFac
         return ChatRoom(storage, sockets, respond, save_reply, clock)
 
     return build
+
+
+async def consume_queue_message(platform: Platform, message: QueueMessage, now: datetime) -> None:
+    """What the Worker's `queue` handler (and the local runtime's consumer) runs for each message."""
+    await Services(platform, now).ingestion.consume(message)
 
 
 async def run_maintenance(platform: Platform, now: datetime) -> int:

@@ -291,6 +291,20 @@ class EmbeddingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class KnowledgeSettings:
+    # How sources are split for retrieval (services/chunking.py): characters per chunk, and how many of
+    # the chunk before each one starts with.
+    chunk_chars: int = field(default=1500, metadata=variable("KNOWLEDGE_CHUNK_CHARS", integer(200, 8000)))
+    overlap_chars: int = field(default=200, metadata=variable("KNOWLEDGE_CHUNK_OVERLAP", integer(0, 2000)))
+
+    def __post_init__(self) -> None:
+        if self.overlap_chars * 2 >= self.chunk_chars:
+            raise ConfigurationError(
+                "KNOWLEDGE_CHUNK_OVERLAP must be less than half of KNOWLEDGE_CHUNK_CHARS"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: Environment = field(
         metadata=variable("ENVIRONMENT", choice(Environment), requirement=one_of(Environment))
@@ -310,6 +324,7 @@ class Settings:
     files: FileSettings = field(default=FileSettings(), metadata=group(FileSettings))
     models: ModelSettings = field(default=ModelSettings(), metadata=group(ModelSettings))
     embeddings: EmbeddingSettings = field(default=EmbeddingSettings(), metadata=group(EmbeddingSettings))
+    knowledge: KnowledgeSettings = field(default=KnowledgeSettings(), metadata=group(KnowledgeSettings))
 
     @classmethod
     def from_env(cls, lookup: EnvLookup) -> Settings:

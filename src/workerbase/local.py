@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,12 +29,13 @@ from workerbase import bootstrap
 from workerbase.api.chat_sockets import SocketRefusal, open_chat_socket
 from workerbase.bindings.local.chat_rooms import LocalChatRooms
 from workerbase.bindings.local.platform import open_local_platform
+from workerbase.bindings.local.queues import SqliteQueue
 from workerbase.clock import utc_now
 from workerbase.config import Settings, settings_for_env
 from workerbase.errors import ConfigurationError
 from workerbase.logs import get_logger
 from workerbase.platform import Platform
-from workerbase.ports import Ticket
+from workerbase.ports import QueueMessage, Ticket
 
 if TYPE_CHECKING:
     import uvicorn
@@ -204,10 +207,36 @@ async def serve_with_maintenance(server: Any, platform: Platform) -> None:
             await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)
 
     maintenance = asyncio.create_task(maintain())
+    consumer = asyncio.create_task(consume_queue(platform))
     try:
         await server.serve()
     finally:
         maintenance.cancel()
+        consumer.cancel()
+
+
+async def consume_queue(platform: Platform) -> None:
+    """The ingest queue's consumer, as Queues runs the Worker's `queue` handler: whenever a message is
+    sent or falls due (a retry after its back-off)."""
+    queue = platform.ingest_queue
+    if not isinstance(queue, SqliteQueue):
+        return
+    wake = asyncio.Event()
+    queue.on_send = wake.set
+
+    async def consume(message: QueueMessage) -> None:
+        await bootstrap.consume_queue_message(platform, message, utc_now())
+
+    while True:
+        wake.clear()  # before delivering: a message sent meanwhile wakes the wait below at once
+        try:
+            while await queue.deliver_due(consume):
+                pass
+        except Exception:
+            get_logger().exception("the queue consumer failed; trying again later")
+        due = queue.next_due()
+        with contextlib.suppress(TimeoutError):  # the next message falls due
+            await asyncio.wait_for(wake.wait(), None if due is None else max(due - time.time(), 0.05))
 
 
 if __name__ == "__main__":

@@ -37,3 +37,12 @@ EXTENSIONS: dict[str, FileType] = {
 }
 # The types uploads can be, in the table's order: the values FILE_TYPES may list, and its default.
 FILE_TYPES: tuple[FileType, ...] = tuple(dict.fromkeys(EXTENSIONS.values()))
+
+
+_TEXT_TYPES = ("application/json", "application/xml", "application/x-ndjson", "application/yaml")
+
+
+def is_text(media_type: str) -> bool:
+    """Whether content of this type is text to read (for the model, for retrieval), not bytes."""
+    base = media_type.split(";")[0].strip().lower()
+    return base.startswith("text/") or base in _TEXT_TYPES or base.endswith(("+json", "+xml"))

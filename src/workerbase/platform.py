@@ -22,6 +22,7 @@ from workerbase.ports import (
     HttpClient,
     KeyValue,
     ObjectStore,
+    Queue,
     VectorIndex,
 )
 
@@ -39,6 +40,7 @@ class Platform:
     chat_rooms: ChatRoomClient  # one Durable Object per chat: live replies and WebSockets
     embedder: Embedder  # the EMBEDDING_PROVIDER's model: the knowledge's vectors
     vectors: VectorIndex  # Vectorize: those vectors, of the embedder's dimensions, a namespace per user
+    ingest_queue: Queue  # Queues: knowledge sources to ingest (bootstrap.consume_queue_message)
     workers_ai: ChatModel | None = None  # the Workers AI binding, where the runtime has one
 
 

@@ -113,3 +113,32 @@ class KnowledgeBaseRecord:
     description: str  # '' when none was given
     created_at: str
     updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeSourceRecord:
+    id: str
+    user_id: str
+    knowledge_base_id: str
+    kind: str  # file | document | chat
+    ref_id: str  # the file's, document's or chat's id
+    title: str
+    status: str  # queued | processing | ready | failed
+    error: str | None
+    progress: float  # 0 .. 1
+    chunk_count: int
+    generation: int  # each ingestion of the source
+    embedding_model: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeChunkRecord:
+    id: str
+    user_id: str
+    source_id: str
+    knowledge_base_id: str
+    position: int
+    text: str
+    created_at: str

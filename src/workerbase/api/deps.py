@@ -22,6 +22,7 @@ from workerbase.services.auth import AuthService
 from workerbase.services.chats import ChatService
 from workerbase.services.documents import DocumentService
 from workerbase.services.files import FileService
+from workerbase.services.ingestion import IngestionService
 from workerbase.services.knowledge_bases import KnowledgeBaseService
 from workerbase.services.live_chat import LiveChatService
 from workerbase.services.live_events import LiveEvents
@@ -87,6 +88,7 @@ SearchServiceDep = Annotated[SearchService, Depends(_service("search"))]
 DocumentServiceDep = Annotated[DocumentService, Depends(_service("documents"))]
 FileServiceDep = Annotated[FileService, Depends(_service("files"))]
 KnowledgeBaseServiceDep = Annotated[KnowledgeBaseService, Depends(_service("knowledge_bases"))]
+IngestionServiceDep = Annotated[IngestionService, Depends(_service("ingestion"))]
 LiveChatDep = Annotated[LiveChatService, Depends(_service("live_chat"))]
 LiveEventsDep = Annotated[LiveEvents, Depends(_service("live_events"))]
 TicketSignerDep = Annotated[TicketSigner, Depends(_service("tickets"))]

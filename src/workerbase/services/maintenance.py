@@ -10,6 +10,7 @@ from workerbase.logs import get_logger
 from workerbase.ports import Database, run
 from workerbase.repositories import accounts, daily_counts
 from workerbase.services.files import FileService
+from workerbase.services.ingestion import IngestionService
 
 # Guests deleted per run (each with everything it owns), and how old a guest must be to be considered.
 MAX_GUESTS_DELETED = 200
@@ -20,15 +21,16 @@ MAX_GARBAGE_STEPS = 20
 
 
 class Maintenance:
-    def __init__(self, db: Database, files: FileService, now: datetime) -> None:
+    def __init__(self, db: Database, files: FileService, ingestion: IngestionService, now: datetime) -> None:
         self._db = db
         self._files = files
+        self._ingestion = ingestion
         self._now = now
 
     async def run(self) -> int:
         """Remove guest accounts no one can sign in to any more, the R2 objects no file owns (deleted files
-        and guests', abandoned uploads) and daily message counts of past days. Returns how many objects
-        went."""
+        and guests', abandoned uploads), daily message counts of past days and the vectors of deleted
+        knowledge chunks. Returns how many objects went."""
         now = self._now
         # Each step on its own: one that fails (a long cascade hitting a D1 limit) must not hold up the
         # others.
@@ -46,5 +48,11 @@ class Maintenance:
             deleted += report.objects_deleted
             if not report.more_left:
                 break
-        get_logger().info("maintenance", extra={"fields": {"orphaned_objects_deleted": deleted}})
+        vectors = 0
+        try:
+            vectors = await self._ingestion.purge_deleted_vectors()
+        except Exception:
+            get_logger().exception("maintenance step failed", extra={"fields": {"step": "vectors"}})
+        fields = {"orphaned_objects_deleted": deleted, "vectors_deleted": vectors}
+        get_logger().info("maintenance", extra={"fields": fields})
         return deleted

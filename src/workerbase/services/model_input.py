@@ -30,12 +30,12 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from workerbase.ids import canonical_uuid
+from workerbase.media_types import is_text
 from workerbase.ports import ModelFailed, ModelMessage, ToolCall, Turn
 
 IMAGE_TOKENS = 1_000  # an upper bound of what one image costs at most providers' default detail
 CHARS_PER_TOKEN = 4
 MAX_INLINE_FILE_BYTES = 8 * 1024 * 1024  # of files sent in one model request (a Worker has 128 MB)
-_TEXT_TYPES = ("application/json", "application/xml", "application/x-ndjson", "application/yaml")
 
 # One of the user's files by id: its name, media type and bytes; None if they have no such file.
 FileReader = Callable[[str], Awaitable[tuple[str, str, bytes] | None]]
@@ -119,7 +119,7 @@ class ModelInput:
             return _note(f"[{name} ({media_type}): {url}]")
         else:
             return _note(f"[{name}: no content]")
-        if _is_text(media_type):
+        if is_text(media_type):
             text = data.decode("utf-8", errors="replace")
             return {"type": "text", "text": f'<file name="{name}">\n{text}\n</file>'}, _tokens_of_text(text)
         if not (media_type.startswith("image/") or media_type == "application/pdf"):
@@ -189,11 +189,6 @@ def _note(text: str) -> tuple[dict[str, Any], int]:
 
 def _tokens_of_text(text: str) -> int:
     return -(-len(text) // CHARS_PER_TOKEN)
-
-
-def _is_text(media_type: str) -> bool:
-    base = media_type.split(";")[0].strip()
-    return base.startswith("text/") or base in _TEXT_TYPES or base.endswith(("+json", "+xml"))
 
 
 def _data_url_bytes(url: str) -> bytes | None:

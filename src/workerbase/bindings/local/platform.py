@@ -5,6 +5,7 @@ kv.sqlite3   the KV namespace
 r2/          the R2 bucket
 durable/     Durable Objects, one SQLite file each (durable/chat_room/: the ChatRoom of each chat)
 vectorize.sqlite3  the vector index (of the embedding model's dimensions: another model needs a re-embed)
+queues.sqlite3     the ingest queue and its dead-letter queue (consumed in-process: `workerbase.local`)
 
 The chat rooms are opened empty-handed: the composition root says how to build one
 (`workerbase.local.open_local_runtime`).
@@ -21,12 +22,17 @@ from workerbase.bindings.local.embeddings import LocalEmbedder
 from workerbase.bindings.local.http import HttpxClient
 from workerbase.bindings.local.kv import SqliteKeyValue
 from workerbase.bindings.local.migrations import apply_migrations
+from workerbase.bindings.local.queues import SqliteQueue
 from workerbase.bindings.local.r2 import FileObjectStore
 from workerbase.bindings.local.vectors import SqliteVectorIndex
 from workerbase.clock import utc_now
 from workerbase.config import Settings
 from workerbase.platform import Platform
 from workerbase.providers.openai_embeddings import chosen_embedder
+
+# As wrangler.toml names and configures the ingest queue's consumer.
+INGEST_QUEUE = "workerbase-ingest"
+INGEST_RETRIES = 3
 
 
 def open_local_platform(
@@ -50,5 +56,6 @@ def open_local_platform(
         chat_rooms=rooms,
         embedder=embedder,
         vectors=SqliteVectorIndex(state_dir / "vectorize.sqlite3", embedder.dimensions),
+        ingest_queue=SqliteQueue(state_dir / "queues.sqlite3", INGEST_QUEUE, max_retries=INGEST_RETRIES),
     )
     return platform, rooms, applied

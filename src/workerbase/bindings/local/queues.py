@@ -54,7 +54,7 @@ class SqliteQueue:
         self._max_retries = max_retries
         self._retry_base = retry_base_seconds
         self._clock = clock
-        self._on_send = on_send  # the local runtime's consumer wakes up
+        self.on_send = on_send  # the local runtime's consumer wakes up
 
     def close(self) -> None:
         self._connection.close()
@@ -98,7 +98,7 @@ class SqliteQueue:
                 "INSERT INTO messages (id, queue, body, visible_at) VALUES (?, ?, ?, ?)",
                 [(uuid.uuid4().hex, queue, text, visible) for text in texts],
             )
-        self._on_send()
+        self.on_send()
 
     def _failed(self, message: QueueMessage) -> None:
         fields = {"queue": message.queue, "message_id": message.id, "attempts": message.attempts}

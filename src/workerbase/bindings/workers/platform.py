@@ -11,6 +11,7 @@ from workerbase.bindings.workers.crypto import WorkersCrypto
 from workerbase.bindings.workers.d1 import WorkersDatabase
 from workerbase.bindings.workers.http import WorkersHttpClient
 from workerbase.bindings.workers.kv import WorkersKeyValue
+from workerbase.bindings.workers.queues import WorkersQueue
 from workerbase.bindings.workers.r2 import WorkersObjectStore
 from workerbase.bindings.workers.vectorize import WorkersVectorIndex
 from workerbase.config import settings_for_env
@@ -47,6 +48,7 @@ def platform_from_env(env: Any) -> Platform:
         embedder=embedder,
         # Bindings read only when used: an env without them (a Worker not using knowledge) still serves.
         vectors=WorkersVectorIndex(getattr(env, "VECTORIZE", None), embedder.dimensions),
+        ingest_queue=WorkersQueue(getattr(env, "INGEST_QUEUE", None)),
         # Only read when chosen: `AI` is bound in wrangler.toml, but an env without it must still serve.
         workers_ai=(
             WorkersAiModel(env.AI, timeout_seconds=models.timeout_seconds)

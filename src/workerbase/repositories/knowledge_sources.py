@@ -1,0 +1,124 @@
+"""SQL for knowledge sources and their chunks. Every statement names the owner: another user's source or
+chunk is simply not found."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from workerbase.clock import iso
+from workerbase.ports import Statement
+from workerbase.records import KnowledgeChunkRecord, KnowledgeSourceRecord
+from workerbase.repositories.rows import RecordRows
+
+SOURCE = RecordRows(KnowledgeSourceRecord)
+CHUNK = RecordRows(KnowledgeChunkRecord)
+
+# The f-strings below only put the records' column lists into SQL (hence the noqa on S608).
+_SOURCE_COLUMNS = SOURCE.columns()
+_SELECT_SOURCE = f"SELECT {_SOURCE_COLUMNS} FROM knowledge_sources"  # noqa: S608
+# Adds the source unless the knowledge base has it (its kind and ref) already: then nothing changes.
+_INSERT_SOURCE = (
+    f"INSERT INTO knowledge_sources ({_SOURCE_COLUMNS})"  # noqa: S608
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'queued', NULL, 0, 0, 1, NULL, ?7, ?7"
+    " WHERE EXISTS (SELECT 1 FROM knowledge_bases WHERE id = ?3 AND user_id = ?2)"
+    " ON CONFLICT (knowledge_base_id, kind, ref_id) DO NOTHING"
+)
+# ?1 base, ?2 user, ?3/?4 position after (created_at, id) or NULLs, ?5 limit. Newest first.
+_SELECT_PAGE = (
+    _SELECT_SOURCE + " WHERE knowledge_base_id = ?1 AND user_id = ?2"
+    " AND (?3 IS NULL OR (created_at, id) < (?3, ?4)) ORDER BY created_at DESC, id DESC LIMIT ?5"
+)
+_CHUNK_COLUMNS = CHUNK.columns()
+
+
+def insert_source(source: KnowledgeSourceRecord) -> Statement:
+    s = source
+    return Statement(
+        _INSERT_SOURCE, [s.id, s.user_id, s.knowledge_base_id, s.kind, s.ref_id, s.title, s.created_at]
+    )
+
+
+def select_source(source_id: str, user_id: str) -> Statement:
+    return Statement(_SELECT_SOURCE + " WHERE id = ? AND user_id = ?", [source_id, user_id])
+
+
+def select_by_ref(knowledge_base_id: str, user_id: str, kind: str, ref_id: str) -> Statement:
+    return Statement(
+        _SELECT_SOURCE + " WHERE knowledge_base_id = ? AND user_id = ? AND kind = ? AND ref_id = ?",
+        [knowledge_base_id, user_id, kind, ref_id],
+    )
+
+
+def select_page(knowledge_base_id: str, user_id: str, after: tuple[str, str] | None, limit: int) -> Statement:
+    created_at, source_id = after if after is not None else (None, None)
+    return Statement(_SELECT_PAGE, [knowledge_base_id, user_id, created_at, source_id, limit])
+
+
+def delete_source(source_id: str, user_id: str) -> Statement:
+    return Statement("DELETE FROM knowledge_sources WHERE id = ? AND user_id = ?", [source_id, user_id])
+
+
+def start_processing(source_id: str, user_id: str, generation: int, now: datetime) -> Statement:
+    """Marks the source's ingestion begun, if `generation` is still its current one (returns it then)."""
+    return Statement(
+        "UPDATE knowledge_sources SET status = 'processing', progress = 0, error = NULL,"  # noqa: S608
+        f" updated_at = ? WHERE id = ? AND user_id = ? AND generation = ? RETURNING {_SOURCE_COLUMNS}",
+        [iso(now), source_id, user_id, generation],
+    )
+
+
+def set_progress(source_id: str, user_id: str, generation: int, progress: float, now: datetime) -> Statement:
+    return Statement(
+        "UPDATE knowledge_sources SET progress = ?, updated_at = ?"
+        " WHERE id = ? AND user_id = ? AND generation = ? AND status = 'processing'",
+        [progress, iso(now), source_id, user_id, generation],
+    )
+
+
+def finish(
+    source_id: str, user_id: str, generation: int, chunk_count: int, model: str, now: datetime
+) -> Statement:
+    return Statement(
+        "UPDATE knowledge_sources SET status = 'ready', progress = 1, chunk_count = ?, embedding_model = ?,"
+        " error = NULL, updated_at = ? WHERE id = ? AND user_id = ? AND generation = ?",
+        [chunk_count, model, iso(now), source_id, user_id, generation],
+    )
+
+
+def fail(source_id: str, user_id: str, generation: int, error: str, now: datetime) -> Statement:
+    return Statement(
+        "UPDATE knowledge_sources SET status = 'failed', error = ?, updated_at = ?"
+        " WHERE id = ? AND user_id = ? AND generation = ?",
+        [error[:500], iso(now), source_id, user_id, generation],
+    )
+
+
+def delete_chunks(source_id: str, user_id: str) -> Statement:
+    """The source's chunks, before it is written again (their ids go to the vector clean-up)."""
+    return Statement("DELETE FROM knowledge_chunks WHERE source_id = ? AND user_id = ?", [source_id, user_id])
+
+
+def insert_chunks(chunks: Sequence[KnowledgeChunkRecord]) -> Statement:
+    """All in one statement, as one JSON parameter (D1 binds at most 100 parameters per statement)."""
+    rows = [
+        [c.id, c.user_id, c.source_id, c.knowledge_base_id, c.position, c.text, c.created_at] for c in chunks
+    ]
+    return Statement(
+        f"INSERT INTO knowledge_chunks ({_CHUNK_COLUMNS})"  # noqa: S608
+        " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6"
+        " FROM json_each(?) WHERE true ON CONFLICT (id) DO UPDATE SET text = excluded.text",
+        [json.dumps(rows, ensure_ascii=False)],
+    )
+
+
+def select_vector_deletions(limit: int) -> Statement:
+    return Statement("SELECT chunk_id FROM vector_deletions ORDER BY queued_at LIMIT ?", [limit])
+
+
+def forget_vector_deletions(chunk_ids: Sequence[str]) -> Statement:
+    return Statement(
+        "DELETE FROM vector_deletions WHERE chunk_id IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(chunk_ids))],
+    )
