@@ -47,6 +47,12 @@ CREATE TRIGGER knowledge_chunks_fts_insert AFTER INSERT ON knowledge_chunks BEGI
     INSERT INTO knowledge_chunks_fts (rowid, text) VALUES (NEW.rowid, NEW.text);
 END;
 
+-- A chunk written again with new text (a redelivered ingestion of a changed source).
+CREATE TRIGGER knowledge_chunks_fts_update AFTER UPDATE OF text ON knowledge_chunks BEGIN
+    INSERT INTO knowledge_chunks_fts (knowledge_chunks_fts, rowid, text) VALUES ('delete', OLD.rowid, OLD.text);
+    INSERT INTO knowledge_chunks_fts (rowid, text) VALUES (NEW.rowid, NEW.text);
+END;
+
 -- A chunk deleted by any path (its source removed, its knowledge base, file, chat or user deleted, a
 -- re-ingest) leaves its id for the vector index's clean-up: Vectorize is not in D1's transaction.
 CREATE TABLE vector_deletions (
