@@ -614,6 +614,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/knowledge-bases/{knowledge_base_id}/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Query Knowledge Base
+         * @description The best passages of one knowledge base for the query. One embedding call, one vector query, one
+         *     D1 round trip; 404 for another user's knowledge base.
+         */
+        post: operations["query_knowledge_base_v1_knowledge_bases__knowledge_base_id__query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/knowledge/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Query Knowledge
+         * @description The best passages among all the caller's knowledge bases (or those named).
+         */
+        post: operations["query_knowledge_v1_knowledge_query_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -1155,6 +1196,21 @@ export interface components {
             /** Description */
             description?: string | null;
         };
+        /** KnowledgeQueryIn */
+        KnowledgeQueryIn: {
+            /** Query */
+            query: string;
+            /**
+             * Top K
+             * @default 5
+             */
+            top_k?: number;
+            /**
+             * Knowledge Base Ids
+             * @description Search these only (default: all the caller's).
+             */
+            knowledge_base_ids?: string[] | null;
+        };
         /** LinkIn */
         LinkIn: {
             /**
@@ -1250,6 +1306,67 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** PassageOut */
+        PassageOut: {
+            /** Chunk Id */
+            chunk_id: string;
+            /** Source Id */
+            source_id: string;
+            /** Knowledge Base Id */
+            knowledge_base_id: string;
+            /** Source Title */
+            source_title: string;
+            /**
+             * Source Kind
+             * @description `file`, `document` or `chat`.
+             */
+            source_kind: string;
+            /**
+             * Source Ref Id
+             * @description The file's, document's or chat's id.
+             */
+            source_ref_id: string;
+            /**
+             * Position
+             * @description The chunk's place in its source, from 0.
+             */
+            position: number;
+            /** Text */
+            text: string;
+            /**
+             * Highlights
+             * @description [start, end) offsets of the query's words in `text`.
+             */
+            highlights: [
+                number,
+                number
+            ][];
+            /**
+             * Score
+             * @description The fused score (reciprocal rank fusion): higher is better.
+             */
+            score: number;
+            /**
+             * Text Rank
+             * @description Its rank by full-text search (BM25), 1 the best, if it matched.
+             */
+            text_rank: number | null;
+            /**
+             * Vector Rank
+             * @description Its rank by vector similarity, if it was among the nearest.
+             */
+            vector_rank: number | null;
+            /**
+             * Vector Score
+             * @description Cosine similarity of its vector to the query's.
+             */
+            vector_score: number | null;
+        };
+        /** PassagesOut */
+        PassagesOut: {
+            /** Items */
+            items: components["schemas"]["PassageOut"][];
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
@@ -1287,6 +1404,16 @@ export interface components {
             updated_at: string;
             /** Last Activity At */
             last_activity_at: string;
+        };
+        /** QueryIn */
+        QueryIn: {
+            /** Query */
+            query: string;
+            /**
+             * Top K
+             * @default 5
+             */
+            top_k?: number;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -4949,6 +5076,191 @@ export interface operations {
             };
             /** @description `not_found`: no such object, or not the caller's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: invalid fields, listed in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `binding_unavailable`: A storage service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    query_knowledge_base_v1_knowledge_bases__knowledge_base_id__query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                knowledge_base_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassagesOut"];
+                };
+            };
+            /** @description `malformed_json`: the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: the credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found`: no such object, or not the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not UTF-8 `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation_failed`: invalid fields, listed in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `binding_unavailable`: A storage service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    query_knowledge_v1_knowledge_query_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KnowledgeQueryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassagesOut"];
+                };
+            };
+            /** @description `malformed_json`: the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: the credential may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not UTF-8 `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,6 +40,7 @@ from workerbase.services.maintenance import Maintenance
 from workerbase.services.messages import MessageService
 from workerbase.services.model_input import ModelInput
 from workerbase.services.replies import ReplyGenerator
+from workerbase.services.retrieval import RetrievalService
 from workerbase.services.search import SearchService
 from workerbase.services.tools import Tool, Toolbox
 from workerbase.services.votes import VoteService
@@ -110,6 +111,11 @@ class Services:
             chunk_chars=knowledge.chunk_chars,
             overlap_chars=knowledge.overlap_chars,
         )
+
+    @cached_property
+    def retrieval(self) -> RetrievalService:
+        p = self.platform
+        return RetrievalService(p.db, p.embedder, p.vectors)
 
     @cached_property
     def live_chat(self) -> LiveChatService:

@@ -27,6 +27,7 @@ from workerbase.services.knowledge_bases import KnowledgeBaseService
 from workerbase.services.live_chat import LiveChatService
 from workerbase.services.live_events import LiveEvents
 from workerbase.services.messages import MessageService
+from workerbase.services.retrieval import RetrievalService
 from workerbase.services.search import SearchService
 from workerbase.services.throttling import client_network
 from workerbase.services.tokens import InvalidToken
@@ -89,6 +90,7 @@ DocumentServiceDep = Annotated[DocumentService, Depends(_service("documents"))]
 FileServiceDep = Annotated[FileService, Depends(_service("files"))]
 KnowledgeBaseServiceDep = Annotated[KnowledgeBaseService, Depends(_service("knowledge_bases"))]
 IngestionServiceDep = Annotated[IngestionService, Depends(_service("ingestion"))]
+RetrievalServiceDep = Annotated[RetrievalService, Depends(_service("retrieval"))]
 LiveChatDep = Annotated[LiveChatService, Depends(_service("live_chat"))]
 LiveEventsDep = Annotated[LiveEvents, Depends(_service("live_events"))]
 TicketSignerDep = Annotated[TicketSigner, Depends(_service("tickets"))]

@@ -3,6 +3,8 @@ found."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from workerbase.clock import iso
@@ -64,3 +66,12 @@ def update_owned(
 
 def delete_owned(knowledge_base_id: str, user_id: str) -> Statement:
     return Statement("DELETE FROM knowledge_bases WHERE id = ? AND user_id = ?", [knowledge_base_id, user_id])
+
+
+def count_owned(user_id: str, knowledge_base_ids: Sequence[str]) -> Statement:
+    """How many of these knowledge bases (`n`) are the user's."""
+    return Statement(
+        "SELECT count(*) AS n FROM knowledge_bases"
+        " WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))",
+        [user_id, json.dumps(list(knowledge_base_ids))],
+    )

@@ -56,6 +56,16 @@ def select_page(knowledge_base_id: str, user_id: str, after: tuple[str, str] | N
     return Statement(_SELECT_PAGE, [knowledge_base_id, user_id, created_at, source_id, limit])
 
 
+def queue_again(source_id: str, user_id: str, knowledge_base_id: str, now: datetime) -> Statement:
+    """A new generation of the source, queued; returns it (nothing if not the caller's, in that base)."""
+    return Statement(
+        "UPDATE knowledge_sources SET generation = generation + 1, status = 'queued', progress = 0,"  # noqa: S608
+        " error = NULL, updated_at = ? WHERE id = ? AND user_id = ? AND knowledge_base_id = ?"
+        f" RETURNING {_SOURCE_COLUMNS}",
+        [iso(now), source_id, user_id, knowledge_base_id],
+    )
+
+
 def delete_source(source_id: str, user_id: str) -> Statement:
     return Statement("DELETE FROM knowledge_sources WHERE id = ? AND user_id = ?", [source_id, user_id])
 
@@ -114,7 +124,12 @@ def insert_chunks(chunks: Sequence[KnowledgeChunkRecord]) -> Statement:
 
 
 def select_vector_deletions(limit: int) -> Statement:
-    return Statement("SELECT chunk_id FROM vector_deletions ORDER BY queued_at LIMIT ?", [limit])
+    """Deleted chunks' ids, oldest first, but those written again since under their id (re-ingested)."""
+    return Statement(
+        "SELECT chunk_id FROM vector_deletions WHERE chunk_id NOT IN (SELECT id FROM knowledge_chunks)"
+        " ORDER BY queued_at LIMIT ?",
+        [limit],
+    )
 
 
 def forget_vector_deletions(chunk_ids: Sequence[str]) -> Statement:
@@ -122,3 +137,39 @@ def forget_vector_deletions(chunk_ids: Sequence[str]) -> Statement:
         "DELETE FROM vector_deletions WHERE chunk_id IN (SELECT value FROM json_each(?))",
         [json.dumps(list(chunk_ids))],
     )
+
+
+# Retrieval's reads: chunks of the caller's ready sources with their source, in ?3 knowledge bases (a JSON
+# array; NULL: all of the caller's).
+_PASSAGE = "c.id, c.source_id, c.knowledge_base_id, c.position, c.text, s.title, s.kind, s.ref_id"
+_RANKED = (
+    f"SELECT {_PASSAGE} FROM knowledge_chunks_fts"  # noqa: S608
+    " JOIN knowledge_chunks AS c ON c.rowid = knowledge_chunks_fts.rowid"
+    " JOIN knowledge_sources AS s ON s.id = c.source_id"
+    " WHERE knowledge_chunks_fts MATCH ?2 AND c.user_id = ?1 AND s.status = 'ready'"
+    " AND (?3 IS NULL OR c.knowledge_base_id IN (SELECT value FROM json_each(?3)))"
+    " ORDER BY bm25(knowledge_chunks_fts) LIMIT ?4"
+)
+_READY_BY_IDS = (
+    f"SELECT {_PASSAGE} FROM knowledge_chunks AS c JOIN knowledge_sources AS s ON s.id = c.source_id"  # noqa: S608
+    " WHERE c.user_id = ?1 AND c.id IN (SELECT value FROM json_each(?2)) AND s.status = 'ready'"
+    " AND (?3 IS NULL OR c.knowledge_base_id IN (SELECT value FROM json_each(?3)))"
+)
+
+
+def _bases(knowledge_base_ids: Sequence[str] | None) -> str | None:
+    return None if knowledge_base_ids is None else json.dumps(list(knowledge_base_ids))
+
+
+def select_ranked_chunks(
+    user_id: str, fts_query: str, knowledge_base_ids: Sequence[str] | None, limit: int
+) -> Statement:
+    """The chunks matching an FTS5 query, best first (BM25)."""
+    return Statement(_RANKED, [user_id, fts_query, _bases(knowledge_base_ids), limit])
+
+
+def select_ready_chunks(
+    user_id: str, chunk_ids: Sequence[str], knowledge_base_ids: Sequence[str] | None
+) -> Statement:
+    """Those of the chunks that exist, with their ready sources (the check of a vector query's matches)."""
+    return Statement(_READY_BY_IDS, [user_id, json.dumps(list(chunk_ids)), _bases(knowledge_base_ids)])

@@ -145,12 +145,7 @@ class IngestionService:
     ) -> KnowledgeSourceRecord:
         """Ingest a source again (its file was replaced, the embedding model changed): a new generation,
         queued; a message of the old one still in the queue is ignored."""
-        statement = Statement(
-            "UPDATE knowledge_sources SET generation = generation + 1, status = 'queued', progress = 0,"  # noqa: S608
-            " error = NULL, updated_at = ? WHERE id = ? AND user_id = ? AND knowledge_base_id = ?"
-            f" RETURNING {sources.SOURCE.columns()}",
-            [iso(self._now), source_id, user_id, knowledge_base_id],
-        )
+        statement = sources.queue_again(source_id, user_id, knowledge_base_id, self._now)
         row = (await run(self._db, statement)).first()
         if row is None:
             raise SourceNotFound("no such source in this knowledge base")
@@ -287,11 +282,7 @@ class IngestionService:
     async def purge_deleted_vectors(self, most: int = 1_000) -> int:
         """Delete the vectors of deleted chunks (up to `most`); returns how many. A chunk written again
         under its id since (a re-ingestion) keeps its vector."""
-        select = Statement(
-            "SELECT chunk_id FROM vector_deletions WHERE chunk_id NOT IN (SELECT id FROM knowledge_chunks)"
-            " ORDER BY queued_at LIMIT ?",
-            [most],
-        )
+        select = sources.select_vector_deletions(most)
         ids = [str(row["chunk_id"]) for row in (await run(self._db, select)).rows]
         for start in range(0, len(ids), _VECTOR_DELETE):
             batch = ids[start : start + _VECTOR_DELETE]
