@@ -183,7 +183,9 @@ def chat_room_factory(platform: Platform, clock: Clock = utc_now) -> ChatRoomFac
             return None if found is None else (found[0].filename, found[0].content_type, found[1])
 
         model_input = ModelInput(read_file, models.context_tokens)
-        writer = ReplyGenerator(model, model_input, toolbox(platform, services), models.max_steps)
+        writer = ReplyGenerator(
+            model, model_input, toolbox(platform, services), models.max_steps, services.retrieval
+        )
         return await writer.respond(job, emit)
 
     async def save_reply(job: GenerationJob, parts: list[dict[str, Any]], outcome: Outcome) -> None:

@@ -49,6 +49,11 @@ class Turn:
     role: str  # system | user | assistant
     parts: list[dict[str, Any]]
 
+    @property
+    def text(self) -> str:
+        """Its text parts' text, joined by spaces."""
+        return " ".join(p["text"] for p in self.parts if p.get("type") == "text" and p.get("text"))
+
 
 @dataclass(frozen=True, slots=True)
 class GenerationJob:
@@ -71,6 +76,9 @@ class GenerationJob:
     # Tools the client runs (`addToolOutput`), offered to the model beside the server's: declared by the
     # request, as the client knows them.
     client_tools: Sequence[ToolSpec] = ()
+    # The knowledge bases the reply retrieves from first (RAG): their best passages go to the model and
+    # stream as `source-document` parts.
+    knowledge_base_ids: Sequence[str] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -20,10 +20,11 @@ from workerbase.config import Settings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
 from workerbase.ports import BodyStream, ChatRoomClient, Database, GenerationJob, Outcome, ToolSpec, Turn, run
 from workerbase.records import ChatRecord, MessageRecord
-from workerbase.repositories import chats, daily_counts, messages
+from workerbase.repositories import chats, daily_counts, knowledge_bases, messages
 from workerbase.repositories.batches import run_batch
 from workerbase.services.chats import ChatNotFound
 from workerbase.services.continuations import NothingToContinue, answered
+from workerbase.services.knowledge_bases import KnowledgeBaseNotFound
 from workerbase.services.messages import MessageIdConflict, MessageService, NewMessage
 from workerbase.services.titles import CHAT_TITLE_PART
 
@@ -67,6 +68,7 @@ class _Sending:
     created_chat: bool = False  # this request made the chat (a send to a new id)
     system_prompt: str = ""  # the chat's own, read with it
     untitled: bool = False  # the chat has no title yet: its reply titles it
+    knowledge_base_ids: Sequence[str] = ()  # what the reply retrieves from (checked to be the caller's)
     added_message_id: str | None = None  # set once this request (not an earlier one) stored the message
 
 
@@ -127,6 +129,7 @@ class LiveChatService:
         *,
         answer_again: bool = False,
         client_tools: Sequence[ToolSpec] = (),
+        knowledge_base_ids: Sequence[str] = (),
     ) -> BodyStream:
         """Store the user's message and stream the reply. 429 past the day's limit (nothing stored);
         409 if a reply is being generated in the chat (the message is taken back, as when the room
@@ -139,12 +142,16 @@ class LiveChatService:
         it again answers it."""
         if message.role != "user":
             raise InvalidArgument("the message to send must have the role `user`")
-        sending = _Sending(user_id, chat_id, day=self._now.date().isoformat())
+        sending = _Sending(
+            user_id, chat_id, day=self._now.date().isoformat(), knowledge_base_ids=knowledge_base_ids
+        )
         await self._count_and_open_chat(sending, self._models.daily_limit(role))
         history = await self._store_and_read_history(sending, message, answer_again)
         system_prompt = sending.system_prompt or self._models.system_prompt
         job = replace(
-            _job(sending, model, system_prompt, self._models.title_model, history), client_tools=client_tools
+            _job(sending, model, system_prompt, self._models.title_model, history),
+            client_tools=client_tools,
+            knowledge_base_ids=list(knowledge_base_ids),
         )
         return await self._start_or_take_back(sending, job, history[-1])
 
@@ -159,13 +166,22 @@ class LiveChatService:
         )
         count = daily_counts.take_one(user_id, sending.day, limit) if limit is not None else None
         select = chats.select_owned(chat_id, user_id)
-        done = await run_batch(self._db, [insert, select] + ([count] if count is not None else []))
+        owned = (
+            knowledge_bases.count_owned(user_id, sending.knowledge_base_ids)
+            if sending.knowledge_base_ids
+            else None
+        )
+        extra = [statement for statement in (count, owned) if statement is not None]
+        done = await run_batch(self._db, [insert, select, *extra])
         sending.created_chat = done[insert].meta.changes > 0
         chat = done[select].first()
         assert chat is not None  # inserted now, or there before (a deleted owner fails the insert)
         record = chats.CHAT.decode(chat)
         sending.system_prompt, sending.untitled = record.system_prompt, not record.title
         sending.counted = count is not None and done[count].meta.changes > 0
+        if owned is not None and int(done[owned].rows[0]["n"] or 0) != len(set(sending.knowledge_base_ids)):
+            await self._take_back(sending)
+            raise KnowledgeBaseNotFound("no such knowledge base")
         if limit is not None and not sending.counted:
             await self._take_back(sending)  # nothing may change: not even the chat this request made
             raise DailyLimitReached(limit, self._seconds_until_tomorrow())

@@ -5,8 +5,10 @@ streams them: `reasoning-*`, `text-*`, `tool-input-start`/`-delta`/`-available`,
 for a call that names no tool or whose arguments its schema refuses), then each tool's result
 (`tool-output-available`, or `tool-output-error` with why) and `finish-step`. A step that called tools is
 followed by another, told the results, up to `max_steps` model calls; the reply ends when the model
-answers without calling a tool (or the steps run out: finish reason `tool-calls`). A chat without a
-title gets one from a model call made meanwhile, written last (`services/titles.py`). The room writes
+answers without calling a tool (or the steps run out: finish reason `tool-calls`). A reply that names
+knowledge bases retrieves first (`services/retrieval.py`): the passages go to the model after the system
+prompt and stream as `source-document` parts at the start of the first step. A chat without a title
+gets one from a model call made meanwhile, written last (`services/titles.py`). The room writes
 `start` before and the closing chunks after (`durable/ui_stream.py`), and stores the parts the chunks
 make.
 """
@@ -38,8 +40,13 @@ from workerbase.ports import (
 )
 from workerbase.services.continuations import last_step, tool_calls_of
 from workerbase.services.model_input import ModelInput
+from workerbase.services.retrieval import Passage, RetrievalService
 from workerbase.services.titles import CHAT_TITLE_PART, chat_title, title_source
 from workerbase.services.tools import BadToolInput, Tool, Toolbox, ToolContext, ToolError, parsed_or_raw
+
+# The passages a reply retrieves, and the most of the newest message used as the query.
+PASSAGES = 5
+MAX_QUERY_CHARS = 2000
 
 if TYPE_CHECKING:  # the tools' inputs; this module runs where pydantic is not (the Pyodide suite)
     from pydantic import BaseModel
@@ -76,11 +83,19 @@ class _Part:
 
 
 class ReplyGenerator:
-    def __init__(self, model: ChatModel, model_input: ModelInput, tools: Toolbox, max_steps: int) -> None:
+    def __init__(
+        self,
+        model: ChatModel,
+        model_input: ModelInput,
+        tools: Toolbox,
+        max_steps: int,
+        retrieval: RetrievalService | None = None,
+    ) -> None:
         self._model = model
         self._input = model_input
         self._tools = tools
         self._max_steps = max_steps
+        self._retrieval = retrieval
 
     async def respond(self, job: GenerationJob, emit: Emit) -> Outcome:
         titling = None
@@ -101,13 +116,17 @@ class ReplyGenerator:
         history = job.history
         if job.continues:
             history = [*history[:-1], await self._run_approved(history[-1], context)]
-        messages = await self._input.messages(job.system_prompt, history)
+        passages = [] if job.continues else await self._retrieved(job)
+        messages = await self._input.messages(with_passages(job.system_prompt, passages), history)
         specs = [*self._tools.specs(), *job.client_tools]
         client_tools = {tool.name for tool in job.client_tools}
         tokens_in = tokens_out = 0
         counted = True  # every step's usage was given
-        for _ in range(self._max_steps):
+        for step_number in range(self._max_steps):
             emit({"type": "start-step"})
+            if step_number == 0:
+                for passage in passages:
+                    emit(_source_document(passage))
             step = await self._step(job.model, messages, specs, emit)
             finished = step.finished or StepFinished("other")
             usage = finished.usage
@@ -131,6 +150,26 @@ class ReplyGenerator:
             if waiting:
                 break  # the client answers, and sends the conversation again (services/continuations.py)
         return _outcome("tool-calls", counted, tokens_in, tokens_out)
+
+    async def _retrieved(self, job: GenerationJob) -> list[Passage]:
+        """The best passages of the job's knowledge bases for the newest user message; none if it names
+        no knowledge base, or if retrieval fails (the reply goes on without them, and that is logged)."""
+        asked = [turn.text for turn in job.history if turn.role == "user"]
+        query = asked[-1].strip() if asked else ""
+        if not job.knowledge_base_ids or self._retrieval is None or not query:
+            return []
+        try:
+            return await self._retrieval.search(
+                job.user_id,
+                query[:MAX_QUERY_CHARS],
+                top_k=PASSAGES,
+                knowledge_base_ids=job.knowledge_base_ids,
+            )
+        except Exception:
+            get_logger().exception(
+                "retrieval failed; replying without it", extra={"fields": {"chat_id": job.chat_id}}
+            )
+            return []
 
     async def _step(
         self, model: str, messages: list[ModelMessage], specs: list[ToolSpec], emit: Emit
@@ -235,6 +274,31 @@ class ReplyGenerator:
                 continue
             await self._execute(tool, validated, call, keeping)
         return Turn(turn.role, parts_of(written, turn.parts))
+
+
+def with_passages(system_prompt: str | None, passages: list[Passage]) -> str | None:
+    """The system prompt with the retrieved passages after it, numbered as the model is asked to cite them."""
+    if not passages:
+        return system_prompt
+    context = "\n\n".join(f"[{n}] {p.source_title}\n{p.text}" for n, p in enumerate(passages, 1))
+    knowledge = (
+        "Passages from the user's knowledge follow. Where they help, answer from them and cite them as"
+        f" [1], [2]...; say so when they do not hold the answer.\n\n{context}"
+    )
+    return f"{system_prompt}\n\n{knowledge}" if system_prompt else knowledge
+
+
+def _source_document(passage: Passage) -> Chunk:
+    """A retrieved passage as the AI SDK's `source-document` part (what `useChat` shows as a citation)."""
+    chunk: Chunk = {
+        "type": "source-document",
+        "sourceId": passage.chunk_id,
+        "mediaType": "text/plain",
+        "title": passage.source_title,
+    }
+    if passage.source_kind == "file":
+        chunk["filename"] = passage.source_title
+    return chunk
 
 
 def _input_available(call: ToolCall, arguments: Any) -> Chunk:

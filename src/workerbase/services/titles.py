@@ -28,11 +28,8 @@ TITLE_PROMPT = (
 def title_source(turns: Sequence[Turn]) -> str | None:
     """The text of the chat's first user message that has any (an image alone gives no title)."""
     for turn in turns:
-        if turn.role != "user":
-            continue
-        text = " ".join(p["text"] for p in turn.parts if p.get("type") == "text" and p.get("text"))
-        if text.strip():
-            return text[:MAX_SOURCE_CHARS]
+        if turn.role == "user" and turn.text.strip():
+            return turn.text[:MAX_SOURCE_CHARS]
     return None
 
 

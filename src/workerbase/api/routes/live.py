@@ -71,6 +71,13 @@ class StreamIn(BaseModel):
     trigger: Literal["submit-message", "regenerate-message"] | None = None
     message_id: ClientId | None = Field(default=None, alias="messageId")
     client_tools: list[ClientToolIn] = Field(default=[], alias="clientTools", max_length=MAX_CLIENT_TOOLS)
+    knowledge_base_ids: list[str] = Field(
+        default=[],
+        alias="knowledgeBaseIds",
+        max_length=20,
+        description="Knowledge bases the reply retrieves from first (their passages stream as source-document"
+        " parts).",
+    )
 
 
 _EVENT_STREAM = {
@@ -122,6 +129,7 @@ async def send_and_stream(
         model,
         answer_again=answer_again,
         client_tools=tools,
+        knowledge_base_ids=body.knowledge_base_ids,
     )
     return StreamResponse(stream, 200, ui_stream.HEADERS)
 
