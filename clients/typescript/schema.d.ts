@@ -1568,6 +1568,12 @@ export interface components {
              * @default []
              */
             clientTools?: components["schemas"]["ClientToolIn"][];
+            /**
+             * Knowledgebaseids
+             * @description Knowledge bases the reply retrieves from first (their passages stream as source-document parts).
+             * @default []
+             */
+            knowledgeBaseIds?: string[];
         };
         /** SuggestionIn */
         SuggestionIn: {
