@@ -1,8 +1,6 @@
 """`/v1/chats/{id}/stream`: send a message and get the reply streamed (AI SDK UI message stream), resume
 it, stop it. What `useChat` with `DefaultChatTransport({api})` calls."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response, status
