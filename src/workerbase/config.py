@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from workerbase.env_vars import (
     variable_names,
 )
 from workerbase.errors import ConfigurationError
+from workerbase.frozen import Frozen
 from workerbase.logs import get_logger
 from workerbase.media_types import FILE_TYPES, FileType
 
@@ -163,8 +164,7 @@ def _secret(name: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class AuthSettings:
+class AuthSettings(Frozen):
     # The first secret signs access tokens; all of them verify (rotation without logging anyone out).
     jwt_secrets: tuple[str, ...] = field(
         metadata=variable(
@@ -191,8 +191,7 @@ class AuthSettings:
     guest_accounts: bool = field(default=False, metadata=variable("GUEST_ACCOUNTS", switch))
 
 
-@dataclass(frozen=True, slots=True)
-class FileSettings:
+class FileSettings(Frozen):
     max_file_bytes: int = field(
         default=10_000_000, metadata=variable("MAX_FILE_BYTES", integer(1, MAX_FILE_BYTES_CEILING))
     )
@@ -217,8 +216,7 @@ class FileSettings:
         return self.max_file_bytes + MULTIPART_OVERHEAD_BYTES
 
 
-@dataclass(frozen=True, slots=True)
-class ModelSettings:
+class ModelSettings(Frozen):
     provider: ModelProvider = field(
         default="openai", metadata=variable("MODEL_PROVIDER", choice(ModelProvider))
     )
@@ -265,8 +263,7 @@ class ModelSettings:
         return []
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(Frozen):
     environment: Environment = field(
         metadata=variable("ENVIRONMENT", choice(Environment), requirement=one_of(Environment))
     )

@@ -9,15 +9,14 @@ by what it is for.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
 from workerbase.config import Settings
+from workerbase.frozen import Frozen
 from workerbase.ports import ChatModel, ChatRoomClient, Crypto, Database, HttpClient, KeyValue, ObjectStore
 
 
-@dataclass(frozen=True, slots=True)
-class Platform:
+class Platform(Frozen):
     settings: Settings
     db: Database  # D1: every relational row; the source of truth
     files: ObjectStore  # R2: the bytes of uploaded files
