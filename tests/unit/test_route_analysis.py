@@ -12,8 +12,9 @@ from fastapi import FastAPI, Query
 from fastapi._compat import v2
 from fastapi.dependencies import utils as dependency_utils
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
-from workerbase.api.routes.chats import ChatOut
+from workerbase.api.routes.chats import ChatIn, ChatOut
 from workerbase.app import create_app
 from workerbase.platform import Platform
 
@@ -57,13 +58,17 @@ def test_equal_parameters_share_one_adapter(app: FastAPI) -> None:
     assert len({id(field) for field in chat_ids}) == len(chat_ids)  # the fields stay the routes' own
 
 
-def test_a_response_that_is_a_model_uses_the_models_validator_and_serializer(app: FastAPI) -> None:
+def test_a_body_or_response_that_is_a_model_uses_the_models_validator_and_serializer(app: FastAPI) -> None:
     responses = [route.response_field for route in routes(app) if route.response_model is ChatOut]
+    bodies = [route.body_field for route in routes(app) if route.name == "create_chat"]
     assert responses
-    for field in responses:
+    assert len(bodies) == 1
+    expected: list[tuple[Any, type[BaseModel]]] = [(field, ChatOut) for field in responses]
+    expected.append((bodies[0], ChatIn))
+    for field, model in expected:
         assert field is not None
-        assert field._type_adapter.validator is ChatOut.__pydantic_validator__
-        assert field._type_adapter.serializer is ChatOut.__pydantic_serializer__
+        assert field._type_adapter.validator is model.__pydantic_validator__
+        assert field._type_adapter.serializer is model.__pydantic_serializer__
 
 
 def test_what_cannot_be_compared_is_built_as_fastapi_builds_it() -> None:

@@ -8,18 +8,20 @@ dependency (FastAPI 0.165; bench/cold_import.py).
   page, `ChatOut` is the response of four. Fields of the same type (the same object), equal constraints
   and equal attributes share one adapter; they validate and serialise alike, and the OpenAPI document is
   byte-identical (tests/unit/test_route_analysis.py builds it both ways).
-* A field that is a complete model class as it is, without constraints or attributes (most responses and
-  bodies), uses the model's own validator and serializer, as `TypeAdapter(Model)` does, instead of
-  building both again for `Annotated[Model, Field()]`.
+* A field that is a complete model class as it is, without constraints or attributes beyond an alias
+  (most responses and bodies), uses the model's own validator and serializer, as `TypeAdapter(Model)`
+  does, instead of building both again for `Annotated[Model, Field(alias=...)]`.
 * A callable's signature (`inspect.signature`, string annotations evaluated) is read once: a dependency's
   once, not once per route that uses it, and an endpoint's once, not for its parameters and again for
   its return type.
 
-Measured on CPython 3.11 (2026-12-07): `create_app` 226 M -> 160 M instructions, the cold import with it
-1,665 M -> 1,599 M (bench/cold_import.py). Each hook wraps FastAPI's own function and falls back to it
-for anything it does not recognise (an unhashable default or example, a config); if a FastAPI upgrade
-moves one, the hook is not installed and the analysis is only slower (tests/unit/test_route_analysis.py
-says so).
+Measured on CPython 3.11 (2026-12-07): `create_app` 226 M -> 150 M instructions, the cold import with it
+1,665 M -> 1,589 M (bench/cold_import.py). With every adapter free it would be 22 M less: the rest is
+FastAPI analysing each parameter and dependency (~2 M a route) and Starlette compiling each path's regex.
+
+Each hook wraps FastAPI's own function and falls back to it for anything it does not recognise (an
+unhashable default or example, a config); if a FastAPI upgrade moves one, the hook is not installed and
+the analysis is only slower (tests/unit/test_route_analysis.py says so).
 """
 
 from __future__ import annotations
@@ -55,11 +57,17 @@ def _adapter_key(field: Any) -> tuple[Any, ...] | None:
     return key
 
 
+# What a field may say besides its type and still be its type alone to a TypeAdapter: pydantic ignores
+# these outside a model (`UNSUPPORTED_STANDALONE_FIELDINFO_ATTRIBUTES`; FastAPI silences its warning).
+# A body's alias is its parameter's name.
+_IGNORED_BY_ADAPTERS = frozenset({"alias", "validation_alias", "serialization_alias", "repr"})
+
+
 def _plain_model(field: Any, key: tuple[Any, ...]) -> type[BaseModel] | None:
     """The field's model class if the field is that model and nothing else."""
     annotation = field.field_info.annotation
     constraints, attributes = key[1], key[2]
-    if constraints or any(name != "repr" for name, _, _ in attributes):
+    if constraints or any(name not in _IGNORED_BY_ADAPTERS for name, _, _ in attributes):
         return None
     if (
         isinstance(annotation, type)
