@@ -130,10 +130,10 @@ class _FrozenMeta(type):
             )
             if not (field.init and field.repr and field.hash is None and field.compare):
                 raise TypeError(f"{name}.{field_name}: only default, default_factory and metadata")
+            # As dataclasses refuse them: a list or dict default (shared by every instance), a field
+            # without a default after one with a default.
             if field.default is not dataclasses.MISSING and type(field.default).__hash__ is None:
-                raise ValueError(
-                    f"{name}.{field_name}: mutable default, use default_factory"
-                )  # as dataclasses
+                raise ValueError(f"{name}.{field_name}: mutable default, use default_factory")
             if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
                 if defaulted:
                     raise TypeError(
