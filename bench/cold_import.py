@@ -54,10 +54,12 @@ print(cpu * 1000, wall * 1000, ",".join(sorted(stray)) or "-", "pydantic.v1" in 
 
 # The app's import by kind of work: FastAPI analysing routes (each route's dependency tree, parameter
 # and response fields), FastAPI's pydantic.v1 check, pydantic building model classes, dataclasses
-# generating methods. A kind's time leaves out the other kinds it calls: nothing is counted twice.
+# generating methods, `workerbase.frozen` building the records' classes. A kind's time leaves out the
+# other kinds it calls: nothing is counted twice.
 BY_KIND = """
 import dataclasses, fastapi._compat.shared, fastapi.routing, pydantic, time
 from pydantic._internal import _model_construction
+from workerbase import frozen
 spent, inner = {{}}, [0.0]
 def timed(owner, name, kind):
     original = getattr(owner, name)
@@ -77,6 +79,7 @@ timed(fastapi.routing.APIRouter, "add_api_websocket_route", "FastAPI_routes")
 timed(fastapi._compat.shared, "is_pydantic_v1_model_class", "FastAPI's_pydantic.v1_check")
 timed(_model_construction.ModelMetaclass, "__new__", "pydantic_models")
 timed(dataclasses, "_process_class", "dataclasses")
+timed(frozen._FrozenMeta, "__new__", "Frozen_records")
 started = time.process_time()
 exec(compile({code!r}, "<timed>", "exec"), {{}})
 spent["total"] = time.process_time() - started

@@ -7,6 +7,7 @@ that happens per request in `RequestContextMiddleware`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime
 
@@ -41,7 +42,22 @@ from workerbase.platform import PlatformFactory
 
 
 def create_app(platform_factory: PlatformFactory, clock: Callable[[], datetime] = utc_now) -> FastAPI:
-    """`clock` is read once per request (`api/deps.services_of`); tests replace `app.state.clock`."""
+    """`clock` is read once per request (`api/deps.services_of`); tests replace `app.state.clock`.
+
+    The cyclic garbage collector is paused while the app is built: what the build makes lives as long as
+    the app, so the passes its allocations trigger (each over the objects the imports made) free nothing;
+    paused, the build costs 21 M instructions less, 1.3% of the cold import (bench/cold_import.py).
+    Reference counting still frees whatever is dropped, and the collector runs again afterwards."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_app(platform_factory, clock)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_app(platform_factory: PlatformFactory, clock: Callable[[], datetime]) -> FastAPI:
     configure_logging()
     app = FastAPI(
         title="workerbase",

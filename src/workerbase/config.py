@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from workerbase.env_vars import (
     variable_names,
 )
 from workerbase.errors import ConfigurationError
+from workerbase.frozen import Frozen
 from workerbase.logs import get_logger
 from workerbase.media_types import FILE_TYPES, FileType
 
@@ -165,8 +166,7 @@ def _secret(name: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class AuthSettings:
+class AuthSettings(Frozen):
     # The first secret signs access tokens; all of them verify (rotation without logging anyone out).
     jwt_secrets: tuple[str, ...] = field(
         metadata=variable(
@@ -193,8 +193,7 @@ class AuthSettings:
     guest_accounts: bool = field(default=False, metadata=variable("GUEST_ACCOUNTS", switch))
 
 
-@dataclass(frozen=True, slots=True)
-class FileSettings:
+class FileSettings(Frozen):
     max_file_bytes: int = field(
         default=10_000_000, metadata=variable("MAX_FILE_BYTES", integer(1, MAX_FILE_BYTES_CEILING))
     )
@@ -219,8 +218,7 @@ class FileSettings:
         return self.max_file_bytes + MULTIPART_OVERHEAD_BYTES
 
 
-@dataclass(frozen=True, slots=True)
-class ModelSettings:
+class ModelSettings(Frozen):
     provider: ModelProvider = field(
         default="openai", metadata=variable("MODEL_PROVIDER", choice(ModelProvider))
     )
@@ -275,8 +273,7 @@ class ModelSettings:
         return []
 
 
-@dataclass(frozen=True, slots=True)
-class EmbeddingSettings:
+class EmbeddingSettings(Frozen):
     provider: EmbeddingProvider = field(
         default="binding", metadata=variable("EMBEDDING_PROVIDER", choice(EmbeddingProvider))
     )
@@ -290,8 +287,7 @@ class EmbeddingSettings:
     dimensions: int | None = field(default=None, metadata=variable("EMBEDDING_DIMENSIONS", integer(1, 1536)))
 
 
-@dataclass(frozen=True, slots=True)
-class KnowledgeSettings:
+class KnowledgeSettings(Frozen):
     # How sources are split for retrieval (services/chunking.py): characters per chunk, and how many of
     # the chunk before each one starts with.
     chunk_chars: int = field(default=1500, metadata=variable("KNOWLEDGE_CHUNK_CHARS", integer(200, 8000)))
@@ -304,8 +300,7 @@ class KnowledgeSettings:
             )
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(Frozen):
     environment: Environment = field(
         metadata=variable("ENVIRONMENT", choice(Environment), requirement=one_of(Environment))
     )

@@ -8,10 +8,11 @@ marks the field as a nested group of settings (`group`); the field's default is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from workerbase.errors import ConfigurationError
+from workerbase.frozen import Frozen
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -24,8 +25,7 @@ Parser = Callable[[str, str], Any]
 Group = TypeVar("Group", bound="DataclassInstance")
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
+class Variable(Frozen):
     name: str
     parse: Parser
     # What "NAME is required" goes on to say, for a setting without a default.

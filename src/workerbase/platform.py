@@ -9,10 +9,10 @@ by what it is for.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
 from workerbase.config import Settings
+from workerbase.frozen import Frozen
 from workerbase.ports import (
     ChatModel,
     ChatRoomClient,
@@ -27,8 +27,7 @@ from workerbase.ports import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Platform:
+class Platform(Frozen):
     settings: Settings
     db: Database  # D1: every relational row; the source of truth
     files: ObjectStore  # R2: the bytes of uploaded files

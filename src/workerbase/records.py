@@ -8,12 +8,12 @@ No `from __future__ import annotations` here: `RecordRows` reads the fields' typ
 annotations left as strings would have to be evaluated (`typing.get_type_hints`, ~10x the time).
 """
 
-from dataclasses import dataclass
 from typing import Any
 
+from workerbase.frozen import Frozen
 
-@dataclass(frozen=True, slots=True)
-class UserRecord:
+
+class UserRecord(Frozen):
     id: str
     email: str
     name: str | None
@@ -23,8 +23,7 @@ class UserRecord:
     updated_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class ApiKeyRecord:
+class ApiKeyRecord(Frozen):
     id: str
     user_id: str
     name: str
@@ -34,8 +33,7 @@ class ApiKeyRecord:
     expires_at: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class KeyPrincipal:
+class KeyPrincipal(Frozen):
     """Who a live API key acts for: its owner, with the owner's role, and the key's scopes."""
 
     user_id: str
@@ -43,8 +41,7 @@ class KeyPrincipal:
     scopes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ChatRecord:
+class ChatRecord(Frozen):
     id: str
     user_id: str
     title: str
@@ -58,8 +55,7 @@ class ChatRecord:
     system_prompt: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
+class MessageRecord(Frozen):
     id: str
     chat_id: str
     user_id: str  # the chat's owner
@@ -71,8 +67,7 @@ class MessageRecord:
     updated_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentRecord:
+class DocumentRecord(Frozen):
     id: str
     version: int
     kind: str
@@ -81,8 +76,7 @@ class DocumentRecord:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class SuggestionRecord:
+class SuggestionRecord(Frozen):
     id: str
     document_id: str
     document_version: int
@@ -93,8 +87,7 @@ class SuggestionRecord:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(Frozen):
     id: str
     user_id: str
     object_key: str
@@ -105,8 +98,7 @@ class FileRecord:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class KnowledgeBaseRecord:
+class KnowledgeBaseRecord(Frozen):
     id: str
     user_id: str
     name: str
@@ -115,8 +107,7 @@ class KnowledgeBaseRecord:
     updated_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class KnowledgeSourceRecord:
+class KnowledgeSourceRecord(Frozen):
     id: str
     user_id: str
     knowledge_base_id: str
@@ -133,8 +124,7 @@ class KnowledgeSourceRecord:
     updated_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class KnowledgeChunkRecord:
+class KnowledgeChunkRecord(Frozen):
     id: str
     user_id: str
     source_id: str

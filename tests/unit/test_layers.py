@@ -37,6 +37,7 @@ FORBIDDEN = {
     "b64url.py": [*_ABOVE_BASE, "config"],
     "media_types.py": [*_ABOVE_BASE, "config"],
     "env_vars.py": [*_ABOVE_BASE, "config"],
+    "frozen.py": [*_ABOVE_BASE, "config"],
     "config.py": _ABOVE_BASE,
     "records.py": [*_ABOVE_BASE, "config"],
     "ports": [*_ABOVE_BASE, "config"],

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 from urllib.parse import parse_qs
@@ -21,6 +20,7 @@ from urllib.parse import parse_qs
 from workerbase.api.paths import CHAT_SOCKET_PATH
 from workerbase.bootstrap import Services
 from workerbase.errors import PROBLEM_MEDIA_TYPE, WorkerbaseError, error_problem
+from workerbase.frozen import Frozen
 from workerbase.ids import is_client_id
 from workerbase.platform import Platform
 from workerbase.ports import Ticket
@@ -43,14 +43,12 @@ class BadSocketQuery(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class SocketAdmission:
+class SocketAdmission(Frozen):
     ticket: Ticket
     after: int  # the last event seq the tab has; it gets what came after
 
 
-@dataclass(frozen=True, slots=True)
-class SocketRefusal:
+class SocketRefusal(Frozen):
     """An upgrade refused before the handshake: an HTTP answer with a problem body."""
 
     status: int

@@ -6,7 +6,6 @@ uses it, and each time evaluates string annotations afresh (an `eval`, which com
 these functions' annotations are objects already (bench/cold_import.py)."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -15,6 +14,7 @@ from fastapi import Depends, Query, Request
 from workerbase.api.file_urls import FileUrls
 from workerbase.bootstrap import Services
 from workerbase.errors import ConstraintViolation, WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from workerbase.platform import Platform
 from workerbase.services.api_keys import ApiKeyService, looks_like_api_key
@@ -127,8 +127,7 @@ class InsufficientScope(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(Frozen):
     """Who is calling: every authenticated route receives one."""
 
     user_id: str
@@ -201,8 +200,7 @@ async def get_admin_principal(principal: PrincipalDep) -> Principal:
 AdminPrincipalDep = Annotated[Principal, Depends(get_admin_principal)]
 
 
-@dataclass(frozen=True, slots=True)
-class PageParams:
+class PageParams(Frozen):
     limit: int
     cursor: str | None
 

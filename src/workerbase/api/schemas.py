@@ -1,7 +1,5 @@
 """Response bodies shared by several routes."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Any, Literal, Self
 
@@ -95,7 +93,7 @@ class SessionOut(TokensOut):
     user: UserOut
 
     @classmethod
-    def of(cls, session: Session) -> SessionOut:
+    def of(cls, session: Session) -> Self:
         return cls(
             user=UserOut.of(session.user),
             access_token=session.access_token,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from workerbase.errors import (
@@ -21,6 +20,7 @@ from workerbase.errors import (
     UnsupportedValue,
     WorkerbaseError,
 )
+from workerbase.frozen import Frozen
 from workerbase.ports import JsonValue
 
 BINDING = "KV"
@@ -134,8 +134,7 @@ def expiration_time(now: float, expiration_ttl: int | None, expiration: int | No
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedPut:
+class CheckedPut(Frozen):
     data: bytes
     metadata_json: str | None  # what KV stores
     metadata: JsonValue | None  # the same, as plain Python (what KV will return)

@@ -4,10 +4,11 @@ events of its generation, numbered from 0 for SSE offsets), the current generati
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from workerbase.frozen import Frozen
 from workerbase.ports import DurableStorage, GenerationJob, Outcome
 
 _SCHEMA = (
@@ -30,8 +31,7 @@ Event = tuple[int, str, dict[str, Any]]
 INTERRUPTED = Outcome("interrupted", "the reply was interrupted")
 
 
-@dataclass(frozen=True, slots=True)
-class GenerationState:
+class GenerationState(Frozen):
     job: GenerationJob
     status: str  # running | ended (the reply is being stored) | done (the stream is closed)
     outcome: Outcome  # INTERRUPTED until the generation ends

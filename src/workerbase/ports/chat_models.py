@@ -11,24 +11,22 @@ carry `tool_calls`, and a `tool` message answers one by `tool_call_id`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 
 # How a step ended: `tool-calls` asks the caller to run the tools and call the model again.
 StepEnd = Literal["stop", "length", "content-filter", "tool-calls", "other"]
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCall:
+class ToolCall(Frozen):
     id: str
     name: str
     arguments: str  # JSON text, as the model wrote it
 
 
-@dataclass(frozen=True, slots=True)
-class ModelMessage:
+class ModelMessage(Frozen):
     role: str  # system | user | assistant | tool
     content: str | list[dict[str, Any]]
     tool_calls: tuple[ToolCall, ...] = ()  # assistant
@@ -47,8 +45,7 @@ class ModelMessage:
         return message
 
 
-@dataclass(frozen=True, slots=True)
-class ToolSpec:
+class ToolSpec(Frozen):
     """A tool the model may call: its name, what it does and its input's JSON schema."""
 
     name: str
@@ -63,18 +60,15 @@ class ToolSpec:
 # What a provider streams in a step.
 
 
-@dataclass(frozen=True, slots=True)
-class TextDelta:
+class TextDelta(Frozen):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReasoningDelta:
+class ReasoningDelta(Frozen):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCallDelta:
+class ToolCallDelta(Frozen):
     """A piece of a tool call: the first piece of call `index` has its id and name, every piece may add to
     its arguments' JSON text (OpenAI's `tool_calls` deltas)."""
 
@@ -84,14 +78,12 @@ class ToolCallDelta:
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(Frozen):
     input_tokens: int
     output_tokens: int
 
 
-@dataclass(frozen=True, slots=True)
-class StepFinished:
+class StepFinished(Frozen):
     """The step's last event: how it ended, and the tokens it used if the provider said."""
 
     reason: StepEnd

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any, Protocol
 
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.ports.chat_models import ToolSpec
 from workerbase.ports.streams import BodyStream
 
@@ -42,8 +43,7 @@ def room_name(owner_id: str, chat_id: str) -> str:
     return f"{owner_id}:{chat_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(Frozen):
     """A message of the chat the reply answers, as stored: its role and its UI message parts."""
 
     role: str  # system | user | assistant
@@ -55,8 +55,7 @@ class Turn:
         return " ".join(p["text"] for p in self.parts if p.get("type") == "text" and p.get("text"))
 
 
-@dataclass(frozen=True, slots=True)
-class GenerationJob:
+class GenerationJob(Frozen):
     chat_id: str
     user_id: str
     reply_id: str  # the assistant message's id, chosen before it exists
@@ -103,8 +102,7 @@ def _turn(item: dict[str, Any]) -> Turn:
 INCOMPLETE = ("error", "abort", "interrupted")
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Frozen):
     finish_reason: str
     error: str | None = None
     input_tokens: int | None = None  # over every step, when the provider said
@@ -158,8 +156,7 @@ class InvalidTicket(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket:
+class Ticket(Frozen):
     """A signed, single-use WebSocket ticket's claims (`services/ws_tickets.py` signs and verifies)."""
 
     chat_id: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
+
+from workerbase.frozen import Frozen
 
 # What a statement may bind and a row may hold. `bool` binds as 1/0 and reads back as int (SQLite has no
 # boolean type); BLOBs are bytes both ways; integers must stay within +-(2^53 - 1) (JS numbers).
@@ -13,22 +14,19 @@ SqlParam = SqlValue | bool
 Row = dict[str, SqlValue]
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(Frozen):
     sql: str
     params: Sequence[SqlParam] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class QueryMeta:
+class QueryMeta(Frozen):
     changes: int = 0
     last_row_id: int = 0
     rows_read: int = 0
     rows_written: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class QueryResult:
+class QueryResult(Frozen):
     rows: list[Row]
     meta: QueryMeta
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Protocol
 
+from workerbase.frozen import Frozen
 
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
+
+class HttpRequest(Frozen):
     method: str
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)

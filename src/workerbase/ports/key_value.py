@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from workerbase.frozen import Frozen
 
 JsonValue = Any  # what json.dumps accepts
 
 
-@dataclass(frozen=True, slots=True)
-class KvEntry:
+class KvEntry(Frozen):
     value: bytes
     metadata: JsonValue | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class KvKey:
+class KvKey(Frozen):
     name: str
     expiration: int | None = None  # seconds since the epoch
     metadata: JsonValue | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class KvPage:
+class KvPage(Frozen):
     keys: list[KvKey]
     list_complete: bool
     cursor: str | None = None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Protocol
 
+from workerbase.frozen import Frozen
 from workerbase.ports.streams import BodyStream
 
 
-@dataclass(frozen=True, slots=True)
-class HttpMetadata:
+class HttpMetadata(Frozen):
     content_type: str | None = None
     content_language: str | None = None
     content_disposition: str | None = None
@@ -19,8 +19,7 @@ class HttpMetadata:
     cache_control: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectInfo:
+class ObjectInfo(Frozen):
     key: str
     size: int
     etag: str  # MD5 hex for single-part uploads, as R2 computes it
@@ -33,8 +32,7 @@ class ObjectInfo:
         return f'"{self.etag}"'
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectBody:
+class ObjectBody(Frozen):
     info: ObjectInfo
     body: bytes
     # The byte range `body` holds, as (offset, length); the whole object when no range was asked for.
@@ -48,8 +46,7 @@ class ObjectStream(BodyStream, Protocol):
     range: tuple[int, int]  # (offset, length) of the bytes the stream yields
 
 
-@dataclass(frozen=True, slots=True)
-class ByteRange:
+class ByteRange(Frozen):
     """One of: offset (+ optional length), or suffix (the last `suffix` bytes)."""
 
     offset: int | None = None
@@ -57,8 +54,7 @@ class ByteRange:
     suffix: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Conditions:
+class Conditions(Frozen):
     """R2 `onlyIf`: an operation whose conditions fail does nothing (put returns None, get no body)."""
 
     etag_matches: str | None = None
@@ -67,8 +63,7 @@ class Conditions:
     uploaded_after: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectPage:
+class ObjectPage(Frozen):
     objects: list[ObjectInfo]
     delimited_prefixes: list[str]
     truncated: bool

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from workerbase.errors import InvalidArgument, LimitExceeded, UnsupportedValue
+from workerbase.frozen import Frozen
 from workerbase.ports.key_value import JsonValue
 
 BINDING = "Queues"
@@ -30,8 +30,7 @@ RETRY_BASE_SECONDS = 10
 RETRY_MAX_SECONDS = 600
 
 
-@dataclass(frozen=True, slots=True)
-class QueueMessage:
+class QueueMessage(Frozen):
     id: str
     body: JsonValue
     attempts: int  # 1 on the first delivery

@@ -11,8 +11,10 @@ Both adapters check Vectorize's limits (`bindings/vectorize_limits.py`) before e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
+
+from workerbase.frozen import Frozen
 
 # Metadata values Vectorize stores and filters on.
 MetadataValue = str | int | float | bool
@@ -21,24 +23,21 @@ MetadataValue = str | int | float | bool
 VectorFilter = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Vector:
+class Vector(Frozen):
     id: str
     values: Sequence[float]
     namespace: str | None = None
     metadata: dict[str, MetadataValue] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class VectorMatch:
+class VectorMatch(Frozen):
     id: str
     score: float  # cosine similarity: 1 the same direction, -1 the opposite
     namespace: str | None = None
     metadata: dict[str, MetadataValue] | None = None  # with `with_metadata` only
 
 
-@dataclass(frozen=True, slots=True)
-class IndexInfo:
+class IndexInfo(Frozen):
     dimensions: int
     vector_count: int
     processed_up_to_mutation: str | None  # the last mutation applied (None: none yet)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from workerbase import b64url
 from workerbase.clock import iso
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, run
 from workerbase.records import ApiKeyRecord, KeyPrincipal
@@ -43,8 +43,7 @@ class GuestNotAllowed(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class CreatedKey:
+class CreatedKey(Frozen):
     record: ApiKeyRecord
     key: str  # the only time it is ever shown
 

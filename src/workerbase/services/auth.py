@@ -8,12 +8,12 @@ Verifying an access token costs none.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from workerbase.clock import iso
 from workerbase.config import AuthSettings
 from workerbase.errors import ConstraintViolation, InvalidArgument, WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import Crypto, Database, Statement, run
 from workerbase.records import UserRecord
@@ -80,16 +80,14 @@ class InvalidRefreshToken(WorkerbaseError):
     title = "The refresh token is invalid, expired or revoked"
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+class Session(Frozen):
     user: UserRecord
     access_token: str
     refresh_token: str
     expires_in: int
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshedTokens:
+class RefreshedTokens(Frozen):
     access_token: str
     refresh_token: str
     expires_in: int

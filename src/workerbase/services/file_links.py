@@ -7,9 +7,8 @@ is signed but not in the URL: a link made for a file id its maker does not own n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.ports import Crypto
 from workerbase.services.signing import Signer
 
@@ -24,8 +23,7 @@ class InvalidLink(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class SignedLink:
+class SignedLink(Frozen):
     expires: int  # Unix seconds
     signature: str
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.media_types import EXTENSIONS
 
 _SIGNATURES = (
@@ -55,8 +55,7 @@ class FileTypeMismatch(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(Frozen):
     """What the client said the file is."""
 
     content_type: str | None

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from workerbase.clock import iso
 from workerbase.config import Settings
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.logs import get_logger
 from workerbase.pagination import page_of, position_after
 from workerbase.ports import ByteRange, Crypto, Database, HttpMetadata, ObjectStore, ObjectStream, run
@@ -82,8 +82,7 @@ class UploadTooSlow(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class GarbageReport:
+class GarbageReport(Frozen):
     objects_deleted: int
     more_left: bool
 

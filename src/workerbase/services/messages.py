@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from workerbase.errors import ConstraintViolation, WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.ports import Database, Statement, run
 from workerbase.records import MessageRecord
 from workerbase.repositories import messages
@@ -28,8 +28,7 @@ class MessageIdConflict(WorkerbaseError):
     public_detail = True
 
 
-@dataclass(frozen=True, slots=True)
-class NewMessage:
+class NewMessage(Frozen):
     id: str
     role: str
     parts: list[dict[str, Any]]

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import base64
 import hmac
-from dataclasses import dataclass
 
 from workerbase import b64url
 from workerbase.errors import InvalidArgument
+from workerbase.frozen import Frozen
 from workerbase.ports import PBKDF2_MAX_ITERATIONS, Crypto
 
 ALGORITHM = "pbkdf2_sha256"
@@ -29,8 +29,7 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Verification:
+class Verification(Frozen):
     ok: bool
     # True when the password was right but the stored hash uses other parameters than we would now
     # (fewer iterations, no pepper): the caller should store `hash(password)` again.

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from workerbase.errors import InvalidArgument
+from workerbase.frozen import Frozen
 from workerbase.ports import Database, Embedder, VectorFilter, VectorIndex
 from workerbase.repositories import knowledge_bases
 from workerbase.repositories import knowledge_sources as sources
@@ -33,8 +33,7 @@ MAX_QUERY_TERMS = 20
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 
 
-@dataclass(frozen=True, slots=True)
-class Passage:
+class Passage(Frozen):
     chunk_id: str
     source_id: str
     knowledge_base_id: str

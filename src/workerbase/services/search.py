@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import math
 import re
-from dataclasses import dataclass
 
 from workerbase.errors import InvalidArgument
+from workerbase.frozen import Frozen
 from workerbase.pagination import InvalidCursor, decode_cursor, encode_cursor
 from workerbase.ports import Database, run
 from workerbase.repositories import search
@@ -17,8 +17,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 16
 
 
-@dataclass(frozen=True, slots=True)
-class SearchPosition:
+class SearchPosition(Frozen):
     """Where a walk stopped: the last hit shown, and its block (newest and oldest message rowid)."""
 
     block_newest: int
@@ -46,8 +45,7 @@ class SearchPosition:
         return position
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
+class SearchHit(Frozen):
     message_id: str
     chat_id: str
     role: str

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from workerbase.errors import WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.ports import Statement
 from workerbase.repositories import throttles
 
 
-@dataclass(frozen=True, slots=True)
-class ThrottlePolicy:
+class ThrottlePolicy(Frozen):
     prefix: str
     free_attempts: int
     window: timedelta

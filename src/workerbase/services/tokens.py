@@ -22,11 +22,11 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from workerbase import b64url
 from workerbase.errors import ConfigurationError, WorkerbaseError
+from workerbase.frozen import Frozen
 from workerbase.ports import Crypto
 
 # Tokens verified in this isolate (process, locally), by the configuration that verified them: a tab
@@ -59,14 +59,12 @@ class InvalidToken(WorkerbaseError):
         return {"WWW-Authenticate": "Bearer" if self.credentials_missing else 'Bearer error="invalid_token"'}
 
 
-@dataclass(frozen=True, slots=True)
-class SigningKey:
+class SigningKey(Frozen):
     kid: str
     secret: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class AccessClaims:
+class AccessClaims(Frozen):
     subject: str
     role: str
     token_id: str

@@ -1,7 +1,5 @@
 """`/v1/admin`: operator endpoints, for users with role `admin` only (403 for everyone else)."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel
 
 from workerbase.api.deferred_router import DeferredRouter

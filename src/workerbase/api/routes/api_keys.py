@@ -1,7 +1,5 @@
 """`/v1/me/api-keys`: keys for bots and servers. Managing keys needs a signed-in user (not a key)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from fastapi import Response, status

@@ -2,8 +2,6 @@
 one place an email's existence shows, by necessity), 401 invalid_credentials (wrong email and wrong
 password alike), 401 invalid_refresh_token, 403 guest_accounts_disabled."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Response, status

@@ -1,7 +1,5 @@
 """`/v1/chats` (the caller's chats) and `/v1/public/chats/{id}` (public chats, no auth)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Response, status

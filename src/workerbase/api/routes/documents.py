@@ -1,7 +1,5 @@
 """`/v1/documents`: versioned artifacts (text, code, sheet, image) and suggestions on their versions."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import Query, Response, status

@@ -1,8 +1,6 @@
 """`/v1/files`: uploads into R2, the caller's file list, downloads, signed links."""
 
-from __future__ import annotations
-
-from typing import Annotated
+from typing import Annotated, Self
 from uuid import UUID
 
 from fastapi import Query, Request, Response, status
@@ -51,7 +49,7 @@ class FileOut(BaseModel):
     created_at: str
 
     @classmethod
-    def of(cls, record: FileRecord, urls: FileUrls) -> FileOut:
+    def of(cls, record: FileRecord, urls: FileUrls) -> Self:
         url, _ = urls.content(record.user_id, record.id)
         return cls(
             id=record.id,

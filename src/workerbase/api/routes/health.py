@@ -1,7 +1,5 @@
 """`GET /health`: checks D1, KV and R2 concurrently, each with its latency."""
 
-from __future__ import annotations
-
 import asyncio
 import time
 from collections.abc import Awaitable

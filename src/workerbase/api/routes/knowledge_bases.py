@@ -1,7 +1,5 @@
 """`/v1/knowledge-bases`: the caller's knowledge bases (issue 14). Sources and ingestion build on them."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Response, status

@@ -1,7 +1,7 @@
 """`/v1/knowledge-bases/{id}/query` and `/v1/knowledge/query`: hybrid search over the caller's knowledge
 (`services/retrieval.py`): full-text and vector rankings fused, each passage with its source."""
 
-from __future__ import annotations
+from typing import Self
 
 from pydantic import BaseModel, Field
 
@@ -46,7 +46,7 @@ class PassageOut(BaseModel):
     vector_score: float | None = Field(description="Cosine similarity of its vector to the query's.")
 
     @classmethod
-    def of(cls, passage: Passage) -> PassageOut:
+    def of(cls, passage: Passage) -> Self:
         return cls(**{name: getattr(passage, name) for name in cls.model_fields})
 
 

@@ -3,7 +3,7 @@ ingestion, which a queue consumer does (`services/ingestion.py`): adding answers
 source's `status` (`queued`, `processing` with `progress`, `ready` with `chunk_count`, `failed` with
 `error`) is polled."""
 
-from __future__ import annotations
+from typing import Self
 
 from fastapi import Response, status
 from pydantic import BaseModel, Field, model_validator
@@ -23,7 +23,7 @@ class SourceIn(BaseModel):
     chat_id: ClientId | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> SourceIn:
+    def _exactly_one(self) -> Self:
         if sum(value is not None for value in (self.file_id, self.document_id, self.chat_id)) != 1:
             raise ValueError("give exactly one of file_id, document_id, chat_id")
         return self

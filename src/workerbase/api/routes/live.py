@@ -1,9 +1,7 @@
 """`/v1/chats/{id}/stream`: send a message and get the reply streamed (AI SDK UI message stream), resume
 it, stop it. What `useChat` with `DefaultChatTransport({api})` calls."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,7 +37,7 @@ class ClientToolIn(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _object_schema(self) -> ClientToolIn:
+    def _object_schema(self) -> Self:
         if self.input_schema.get("type") != "object":
             raise ValueError('inputSchema must be a JSON schema with "type": "object"')
         if json_size(self.input_schema) > MAX_TOOL_SCHEMA_BYTES:

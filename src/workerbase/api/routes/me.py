@@ -1,7 +1,5 @@
 """`/v1/me`: the signed-in user's own account."""
 
-from __future__ import annotations
-
 from fastapi import Response, status
 from pydantic import BaseModel, Field
 

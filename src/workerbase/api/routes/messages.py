@@ -1,8 +1,6 @@
 """`/v1/chats/{chat_id}/messages` (AI SDK UIMessage shape) and the public chat's messages."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Query, Response, status
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
@@ -44,7 +42,7 @@ class MessageBody(BaseModel):
     metadata: Metadata | None = None
 
     @model_validator(mode="after")
-    def _message_size(self) -> MessageBody:
+    def _message_size(self) -> Self:
         if json_size(self.model_dump(mode="json")) > MAX_MESSAGE_BYTES:
             raise ValueError(f"a message is limited to {MAX_MESSAGE_BYTES} bytes of JSON")
         return self
@@ -69,7 +67,7 @@ class MessageOut(RecordOut):
     updated_at: str
 
     @classmethod
-    def resolved(cls, message: MessageRecord, urls: FileUrls) -> MessageOut:
+    def resolved(cls, message: MessageRecord, urls: FileUrls) -> Self:
         """With a fresh signed `url` on each `file` part that names a file by `fileId`."""
         out = cls.of(message)
         out.parts = urls.resolve_parts(message.user_id, message.parts)

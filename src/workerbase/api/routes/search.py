@@ -1,7 +1,5 @@
 """Full-text search over the caller's messages: `/v1/search/messages`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Query

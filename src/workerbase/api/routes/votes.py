@@ -1,7 +1,5 @@
 """Votes on messages: `/v1/chats/{id}/messages/{mid}/vote` and `/v1/chats/{id}/votes`."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from fastapi import Response, status

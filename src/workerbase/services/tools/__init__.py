@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from workerbase.frozen import Frozen
 from workerbase.ports import ChatModel, Emit, ToolSpec
 
 if TYPE_CHECKING:  # the tools' modules import pydantic; this one runs where it is not (the Pyodide suite)
     from pydantic import BaseModel
 
 
-@dataclass(frozen=True, slots=True)
-class ToolContext:
+class ToolContext(Frozen):
     """What a running tool may use: whose reply it is part of, a way to stream `data-*` parts to the
     client, and the reply's model (for tools that write with it)."""
 
