@@ -63,7 +63,7 @@ class RetrievalService:
         """The `top_k` best passages for `query` among the user's knowledge (or those knowledge bases)."""
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidArgument(f"top_k is 1 to {MAX_TOP_K}")
-        words = _WORD.findall(query.lower())[:MAX_QUERY_TERMS]
+        words = query_words(query)
         if not words:
             raise InvalidArgument("the query has no words to search for")
         (vector,) = await self._embedder.embed([query])
@@ -71,8 +71,7 @@ class RetrievalService:
         if knowledge_base_ids is not None:
             vector_filter["kb"] = {"$in": list(knowledge_base_ids)}
         matches = await self._vectors.query(vector, top_k=CANDIDATES, namespace=user_id, filter=vector_filter)
-        fts_query = " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
-        ranked = sources.select_ranked_chunks(user_id, fts_query, knowledge_base_ids, CANDIDATES)
+        ranked = sources.select_ranked_chunks(user_id, fts_query(words), knowledge_base_ids, CANDIDATES)
         rows = sources.select_ready_chunks(user_id, [m.id for m in matches], knowledge_base_ids)
         owned = knowledge_bases.count_owned(user_id, knowledge_base_ids or [])
         done = await run_batch(self._db, [owned, ranked, rows])
@@ -84,13 +83,7 @@ class RetrievalService:
         vector_hits = [m for m in matches if m.id in by_id]  # deleted since, or not ready: not shown
         vector_ranks = {m.id: rank for rank, m in enumerate(vector_hits, 1)}
         vector_scores = {m.id: m.score for m in vector_hits}
-        fused = {
-            chunk_id: sum(
-                1 / (RRF_K + rank[chunk_id]) for rank in (text_ranks, vector_ranks) if chunk_id in rank
-            )
-            for chunk_id in {*text_ranks, *vector_ranks}
-            if chunk_id in by_id
-        }
+        fused = fused_scores(text_ranks, vector_ranks)
         best = sorted(fused, key=lambda chunk_id: (-fused[chunk_id], chunk_id))[:top_k]
         return [
             Passage(
@@ -110,6 +103,25 @@ class RetrievalService:
             )
             for chunk_id in best
         ]
+
+
+def query_words(query: str) -> list[str]:
+    """The words a query is searched by (at most MAX_QUERY_TERMS), lower-cased."""
+    return _WORD.findall(query.lower())[:MAX_QUERY_TERMS]
+
+
+def fts_query(words: Sequence[str]) -> str:
+    """An FTS5 query matching any of the words, each quoted (so no word is read as an FTS5 operator)."""
+    return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
+
+
+def fused_scores(*rankings: dict[str, int]) -> dict[str, float]:
+    """Reciprocal rank fusion: each id's sum of 1 / (RRF_K + rank) over the rankings it is in."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for chunk_id, rank in ranking.items():
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1 / (RRF_K + rank)
+    return scores
 
 
 def highlights_of(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
