@@ -2851,7 +2851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `message_id_conflict`: A message with this id exists with different content; `message_already_answered`: This message is not the chat's newest: it was answered already; `generation_running`: A reply is being generated in this chat; stop it or wait for it */
+            /** @description `message_id_conflict`: A message with this id exists with different content; `message_already_answered`: This message is not the chat's newest: it was answered already; `generation_running`: A reply is being generated in this chat; stop it or wait for it; `nothing_to_continue`: This message waits for no tool result or approval that the request gives */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4869,7 +4869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `payload_too_large`: the body is over the size limit */
+            /** @description `payload_too_large`: the body is over the size limit; `source_too_large`: A source is at most 10485760 bytes */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5187,8 +5187,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: invalid fields, listed in `errors` */
+            /** @description `validation_failed`: invalid fields, listed in `errors`; `invalid_argument`: Invalid argument */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `embedding_failed`: The embedding provider failed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5256,6 +5265,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `not_found`: No such knowledge base */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `payload_too_large`: the body is over the size limit */
             413: {
                 headers: {
@@ -5274,8 +5292,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation_failed`: invalid fields, listed in `errors` */
+            /** @description `validation_failed`: invalid fields, listed in `errors`; `invalid_argument`: Invalid argument */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `embedding_failed`: The embedding provider failed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,7 +28,7 @@ from workerbase.api.deps import get_principal
 from workerbase.api.paths import CHAT_SOCKET_PATH
 from workerbase.errors import PROBLEM_MEDIA_TYPE, BindingUnavailable, InvalidArgument, WorkerbaseError
 from workerbase.pagination import InvalidCursor
-from workerbase.ports import GenerationRunning, ReplyNotStored
+from workerbase.ports import EmbeddingFailed, GenerationRunning, ReplyNotStored
 from workerbase.services.api_keys import GuestNotAllowed, TooManyApiKeys
 from workerbase.services.auth import (
     CurrentPasswordIncorrect,
@@ -38,10 +38,12 @@ from workerbase.services.auth import (
     InvalidRefreshToken,
 )
 from workerbase.services.chats import ChatIdTaken, PublicChatIdTaken
+from workerbase.services.continuations import NothingToContinue
 from workerbase.services.file_links import InvalidLink
 from workerbase.services.file_types import FileTypeMismatch, UnsupportedFileType
 from workerbase.services.files import EmptyFile, FileTooLarge, StorageQuotaExceeded, UploadTooSlow
-from workerbase.services.knowledge_bases import TooManyKnowledgeBases
+from workerbase.services.ingestion import SourceTooLarge
+from workerbase.services.knowledge_bases import KnowledgeBaseNotFound, TooManyKnowledgeBases
 from workerbase.services.live_chat import DailyLimitReached, MessageAlreadyAnswered
 from workerbase.services.messages import MessageIdConflict
 from workerbase.services.throttling import TooManyAttempts
@@ -86,6 +88,8 @@ ROUTE_ERRORS: dict[str, tuple[type[WorkerbaseError], ...]] = {
         GenerationRunning,
         DailyLimitReached,
         ReplyNotStored,
+        NothingToContinue,
+        KnowledgeBaseNotFound,
     ),
     "POST /v1/files": (
         InvalidArgument,
@@ -98,6 +102,9 @@ ROUTE_ERRORS: dict[str, tuple[type[WorkerbaseError], ...]] = {
     ),
     "GET /v1/files/{file_id}/content": (InvalidArgument, InvalidLink),
     "POST /v1/knowledge-bases": (TooManyKnowledgeBases,),
+    "POST /v1/knowledge-bases/{knowledge_base_id}/sources": (SourceTooLarge,),
+    "POST /v1/knowledge-bases/{knowledge_base_id}/query": (InvalidArgument, EmbeddingFailed),
+    "POST /v1/knowledge/query": (InvalidArgument, KnowledgeBaseNotFound, EmbeddingFailed),
 }
 
 # Operations that take a bearer credential or a signed link: either will do.
