@@ -6,8 +6,9 @@ SQLite + numpy index.
    queue's consumer, as the local runtime runs it. Prints chunks/s and, per 100 chunks, the embedding
    calls, D1 round trips and vector index calls.
 2. Queries: one user with `--chunks` chunks, and `--users` users with `--total` chunks in all; 40
-   two-word queries of the user's vocabulary, p50/p95 of the retrieval service in milliseconds, and the
-   D1 round trips per query (the goal: 1 D1 round trip + 1 embedding call + 1 vector query).
+   two-word queries of words of middling frequency (the text is drawn from a Zipf vocabulary), p50/p95
+   of the retrieval service in milliseconds, and the D1 round trips per query (the goal: 1 D1 round
+   trip + 1 embedding call + 1 vector query).
 
 Usage: uv run python bench/knowledge_local.py [--chunks 20000] [--users 50] [--total 200000]
        (the defaults are the issue's sizes: a few minutes on 2 cores; --total 20000 for a quick look)
@@ -46,11 +47,12 @@ from workerbase.ports import (
 from workerbase.services.retrieval import RetrievalService
 
 CHUNKS_PER_SOURCE = 100
-WORDS = [
-    f"{a}{b}"
-    for a in ("har", "lig", "ti", "qua", "bre", "sai", "por", "cap", "nav", "sto")
-    for b in ("bor", "ht", "de", "y", "ak", "l", "t", "e", "al", "rm")
-]
+# A vocabulary of 5,000 made-up words drawn with Zipf's law (a word's share is 1/rank), as words are in
+# prose: a few are in nearly every chunk, most in few. Queries take two words of middling rank.
+_SYLLABLES = ["ba", "ke", "lo", "mi", "nu", "ra", "se", "ti", "vo", "za", "pe", "du"]
+VOCABULARY = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES][:5000]
+WEIGHTS = [1 / rank for rank in range(1, len(VOCABULARY) + 1)]
+QUERY_WORDS = VOCABULARY[20:1000]
 
 
 class Counting:
@@ -110,7 +112,7 @@ def prose(rng: random.Random, chars: int) -> str:
     paragraphs, length = [], 0
     while length < chars:
         sentences = [
-            " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16))).capitalize() + "."
+            " ".join(rng.choices(VOCABULARY, WEIGHTS, k=rng.randint(8, 16))).capitalize() + "."
             for _ in range(5)
         ]
         paragraphs.append(" ".join(sentences))
@@ -179,7 +181,7 @@ async def time_queries(platform: Platform, counts: Counting, user: str, rng: ran
     retrieval = RetrievalService(platform.db, platform.embedder, platform.vectors)
     times, trips, embeds, vector_calls = [], [], [], []
     for _ in range(40):
-        query = f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
+        query = f"{rng.choice(QUERY_WORDS)} {rng.choice(QUERY_WORDS)}"
         before = (counts.d1, counts.embeds, counts.vector_calls)
         started = time.perf_counter()
         found = await retrieval.search(user, query, top_k=5)
