@@ -37,6 +37,19 @@ CREATE TABLE knowledge_chunks (
 );
 
 CREATE INDEX knowledge_chunks_by_source ON knowledge_chunks (source_id, position);
+
+-- Each user's chunks get their own range of rowids, as their messages do (migration 0016): users.rowid *
+-- 2^24 + n, assigned by the INSERT (`repositories/knowledge_sources.py`). Full-text search then reads
+-- only the caller's part of each word's list in the index. A chunk outside its owner's range is refused.
+CREATE TRIGGER knowledge_chunks_rowid_in_owner_range BEFORE INSERT ON knowledge_chunks
+WHEN NOT coalesce(
+    (SELECT NEW.rowid > rowid * 16777216 AND NEW.rowid < rowid * 16777216 + 16777216
+        AND NEW.rowid < 9007199254740992 FROM users WHERE id = NEW.user_id),
+    1
+)
+BEGIN
+    SELECT RAISE(ABORT, 'chunk_rowid_out_of_range');
+END;
 CREATE INDEX knowledge_chunks_by_user ON knowledge_chunks (user_id);
 
 CREATE VIRTUAL TABLE knowledge_chunks_fts USING fts5 (

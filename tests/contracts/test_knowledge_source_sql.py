@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.contracts.expect import raises
 from tests.contracts.schema import migrate, user_and_chat
 from workerbase.clock import iso
+from workerbase.errors import ConstraintViolation
 from workerbase.ports import Database, Statement, run
 from workerbase.records import KnowledgeChunkRecord, KnowledgeSourceRecord
 from workerbase.repositories import knowledge_sources as sources
@@ -129,3 +131,24 @@ async def test_every_path_that_deletes_chunks_leaves_their_ids_for_the_vector_pu
     assert (await run(db, match)).rows == []  # out of the index too
     await run(db, sources.forget_vector_deletions(["a0", "a1"]))
     assert await deletions(db) == ["b0"]
+
+
+async def test_a_users_chunks_are_numbered_in_their_own_rowid_range(db: Database) -> None:
+    await setup(db)
+    await run(db, sources.insert_source(source("s1", "file", "f1")))
+    await db.batch([sources.insert_chunks([chunk("a0", "s1", 0, "one"), chunk("a1", "s1", 1, "two")])])
+    await db.batch(
+        [sources.insert_chunks([chunk("a2", "s1", 2, "three"), chunk("a0", "s1", 0, "one again")])]
+    )
+    span = sources.CHUNK_ROWID_SPAN
+    owner = (await run(db, Statement("SELECT rowid FROM users WHERE id = 'u1'"))).rows[0]["rowid"]
+    rows = (await run(db, Statement("SELECT id, rowid FROM knowledge_chunks ORDER BY rowid"))).rows
+    base = int(owner or 0) * span
+    assert [(r["id"], int(r["rowid"] or 0) - base) for r in rows] == [("a0", 1), ("a1", 2), ("a2", 3)]
+    outside = Statement(
+        "INSERT INTO knowledge_chunks (rowid, id, user_id, source_id, knowledge_base_id, position, text,"
+        " created_at) VALUES (5, 'x', 'u1', 's1', 'k1', 9, 'x', ?)",
+        [STAMP],
+    )
+    with raises(ConstraintViolation, match="chunk_rowid_out_of_range"):
+        await run(db, outside)

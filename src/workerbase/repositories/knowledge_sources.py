@@ -31,6 +31,16 @@ _SELECT_PAGE = (
     " AND (?3 IS NULL OR (created_at, id) < (?3, ?4)) ORDER BY created_at DESC, id DESC LIMIT ?5"
 )
 _CHUNK_COLUMNS = CHUNK.columns()
+# Each user's chunks have their own range of rowids, as their messages do (migration 0016): users.rowid *
+# CHUNK_ROWID_SPAN + n. The full-text index keeps a word's list in rowid order, so a search reads only
+# the caller's part of it, never other users' matches. ?1 is the owner. SQLite evaluates these
+# uncorrelated subqueries once per statement, before the rows it inserts.
+CHUNK_ROWID_SPAN = 1 << 24
+_CHUNK_BASE = f"(SELECT rowid * {CHUNK_ROWID_SPAN} FROM users WHERE id = ?1)"  # noqa: S608
+_NEXT_CHUNK_ROWID = (
+    f"(coalesce((SELECT rowid FROM knowledge_chunks WHERE rowid BETWEEN {_CHUNK_BASE}"  # noqa: S608
+    f" AND {_CHUNK_BASE} + {CHUNK_ROWID_SPAN - 1} ORDER BY rowid DESC LIMIT 1), {_CHUNK_BASE}) + 1)"
+)
 
 
 def insert_source(source: KnowledgeSourceRecord) -> Statement:
@@ -111,15 +121,17 @@ def delete_chunks(source_id: str, user_id: str) -> Statement:
 
 
 def insert_chunks(chunks: Sequence[KnowledgeChunkRecord]) -> Statement:
-    """All in one statement, as one JSON parameter (D1 binds at most 100 parameters per statement)."""
-    rows = [
-        [c.id, c.user_id, c.source_id, c.knowledge_base_id, c.position, c.text, c.created_at] for c in chunks
-    ]
+    """One source's chunks (one owner's) in one statement, as one JSON parameter (D1 binds at most 100
+    parameters per statement). A new chunk's rowid is the next ones of its owner's range (migration 0018);
+    a chunk already there (a redelivery) keeps its row and takes the new text."""
+    (user_id,) = {c.user_id for c in chunks}
+    rows = [[c.id, c.source_id, c.knowledge_base_id, c.position, c.text, c.created_at] for c in chunks]
     return Statement(
-        f"INSERT INTO knowledge_chunks ({_CHUNK_COLUMNS})"  # noqa: S608
-        " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6"
-        " FROM json_each(?) WHERE true ON CONFLICT (id) DO UPDATE SET text = excluded.text",
-        [json.dumps(rows, ensure_ascii=False)],
+        f"INSERT INTO knowledge_chunks (rowid, {_CHUNK_COLUMNS})"  # noqa: S608
+        f" SELECT {_NEXT_CHUNK_ROWID} + key, value ->> 0, ?1, value ->> 1, value ->> 2, value ->> 3,"
+        " value ->> 4, value ->> 5 FROM json_each(?2) WHERE true"
+        " ON CONFLICT (id) DO UPDATE SET text = excluded.text",
+        [user_id, json.dumps(rows, ensure_ascii=False)],
     )
 
 
@@ -146,7 +158,9 @@ _RANKED = (
     f"SELECT {_PASSAGE} FROM knowledge_chunks_fts"  # noqa: S608
     " JOIN knowledge_chunks AS c ON c.rowid = knowledge_chunks_fts.rowid"
     " JOIN knowledge_sources AS s ON s.id = c.source_id"
-    " WHERE knowledge_chunks_fts MATCH ?2 AND c.user_id = ?1 AND s.status = 'ready'"
+    " WHERE knowledge_chunks_fts MATCH ?2"
+    f" AND knowledge_chunks_fts.rowid BETWEEN {_CHUNK_BASE} AND {_CHUNK_BASE} + {CHUNK_ROWID_SPAN - 1}"
+    " AND c.user_id = ?1 AND s.status = 'ready'"
     " AND (?3 IS NULL OR c.knowledge_base_id IN (SELECT value FROM json_each(?3)))"
     " ORDER BY bm25(knowledge_chunks_fts) LIMIT ?4"
 )
