@@ -5,22 +5,10 @@
 // (`chat.sendMessage({text, messageId})`) and prints, as JSON, the chat's id and its messages after each
 // step. The chat id and message ids are the SDK's own `generateId()` ids.
 // AI_PACKAGE picks the major: `ai` (the current one) or `ai-v6` (the previous one, an npm alias).
+import { PlainState } from "./plain_chat_state.mjs";
 const { AbstractChat, DefaultChatTransport, generateId } = await import(process.env.AI_PACKAGE ?? "ai");
 
 const [baseUrl, token] = process.argv.slice(2);
-
-// The hooks keep this state in React/Vue/Svelte; plain arrays do for a test.
-class PlainState {
-  status = "ready";
-  error = undefined;
-  messages = [];
-  pushMessage = (message) => this.messages.push(message);
-  popMessage = () => this.messages.pop();
-  replaceMessage = (index, message) => {
-    this.messages[index] = message;
-  };
-  snapshot = (thing) => structuredClone(thing);
-}
 
 const id = generateId();
 const chat = new AbstractChat({

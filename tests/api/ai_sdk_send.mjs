@@ -4,22 +4,11 @@
 // `files` are the SDK's file parts ({type: "file", mediaType, url, filename?}); `body` is merged into the
 // request (e.g. {model}). Prints the chat's messages as JSON once the reply has ended.
 // AI_PACKAGE picks the major: `ai` (the current one) or `ai-v6` (the previous one, an npm alias).
+import { PlainState } from "./plain_chat_state.mjs";
 const { AbstractChat, DefaultChatTransport } = await import(process.env.AI_PACKAGE ?? "ai");
 
 const [baseUrl, token, id, spec] = process.argv.slice(2);
 const { text, files, body } = JSON.parse(spec);
-
-class PlainState {
-  status = "ready";
-  error = undefined;
-  messages = [];
-  pushMessage = (message) => this.messages.push(message);
-  popMessage = () => this.messages.pop();
-  replaceMessage = (index, message) => {
-    this.messages[index] = message;
-  };
-  snapshot = (thing) => structuredClone(thing);
-}
 
 const chat = new AbstractChat({
   id,

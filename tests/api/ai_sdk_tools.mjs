@@ -7,23 +7,12 @@
 // messages when `sendMessage` resolved (a client-side tool's answer is sent before that; an approval
 // waits for the user), the bodies of the requests sent, and the messages at the end.
 // AI_PACKAGE picks the major: `ai` (the current one) or `ai-v6` (the previous one, an npm alias).
+import { PlainState } from "./plain_chat_state.mjs";
 const ai = await import(process.env.AI_PACKAGE ?? "ai");
 const { AbstractChat, DefaultChatTransport, generateId } = ai;
 
 const [baseUrl, token, specJson] = process.argv.slice(2);
 const spec = JSON.parse(specJson);
-
-class PlainState {
-  status = "ready";
-  error = undefined;
-  messages = [];
-  pushMessage = (message) => this.messages.push(message);
-  popMessage = () => this.messages.pop();
-  replaceMessage = (index, message) => {
-    this.messages[index] = message;
-  };
-  snapshot = (thing) => structuredClone(thing);
-}
 
 const requests = [];
 const id = generateId();

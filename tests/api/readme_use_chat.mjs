@@ -5,22 +5,11 @@
 // Prints, as JSON, the messages after each step and the session as the transport left it.
 // AI_PACKAGE picks the major: `ai` (the current one) or `ai-v6` (the previous one, an npm alias).
 import { pathToFileURL } from "node:url";
+import { PlainState } from "./plain_chat_state.mjs";
 
 const { AbstractChat } = await import(process.env.AI_PACKAGE ?? "ai");
 const [modulePath, api, sessionJson, chatId, mode] = process.argv.slice(2);
 const { chatTransport } = await import(pathToFileURL(modulePath).href);
-
-class PlainState {
-  status = "ready";
-  error = undefined;
-  messages = [];
-  pushMessage = (message) => this.messages.push(message);
-  popMessage = () => this.messages.pop();
-  replaceMessage = (index, message) => {
-    this.messages[index] = message;
-  };
-  snapshot = (thing) => structuredClone(thing);
-}
 
 const session = JSON.parse(sessionJson);
 const chat = new AbstractChat({ id: chatId, state: new PlainState(), transport: chatTransport(api, chatId, session) });

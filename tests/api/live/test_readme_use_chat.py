@@ -16,9 +16,8 @@ import pytest
 from fastapi import FastAPI
 
 from tests.api.conftest import PASSWORD
-from tests.api.live.test_reply_parts import AI_PACKAGES
+from tests.api.live.test_reply_parts import AI_PACKAGES, node
 from tests.api.live_support import FakeOpenAI, reply_parts, serving, sse_chunks, user_message
-from tests.node import find_node
 from workerbase.local import PROJECT_ROOT, ChatSocketsFirst
 from workerbase.platform import Platform
 
@@ -36,22 +35,10 @@ def readme_transport() -> Path:
 
 
 async def run_chat(api: str, session: dict[str, Any], chat_id: str, mode: str, package: str) -> Any:
-    script = PROJECT_ROOT / "tests" / "api" / "readme_use_chat.mjs"
-    process = await asyncio.create_subprocess_exec(
-        find_node(),
-        str(script),
-        str(readme_transport()),
-        api,
-        json.dumps(session),
-        chat_id,
-        mode,
-        stdout=asyncio.subprocess.PIPE,
-        cwd=PROJECT_ROOT,
-        env={"AI_PACKAGE": package, "PATH": ""},
+    transport = str(readme_transport())
+    return await node(
+        "readme_use_chat.mjs", transport, api, json.dumps(session), chat_id, mode, package=package
     )
-    output, _ = await process.communicate()
-    assert process.returncode == 0
-    return json.loads(output)
 
 
 async def signed_in(live: httpx.AsyncClient, email: str) -> dict[str, Any]:
