@@ -166,14 +166,21 @@ def _tool_result(part: dict[str, Any]) -> str | None:
     for a call with no result (yet)."""
     state = part.get("state")
     if state == "output-available":
-        output = part.get("output")
-        return output if isinstance(output, str) else json.dumps(output, separators=(",", ":"))
+        return tool_output_text(part.get("output"))
     if state == "output-error":
         return f"Error: {part.get('errorText')}"
     if state == "output-denied":
         reason = (part.get("approval") or {}).get("reason")
         return "The user denied this tool call" + (f": {reason}" if reason else ".")
     return None
+
+
+def tool_output_text(output: object) -> str:
+    """A tool's output as the model is told it: text as it is, anything else as compact JSON. The same
+    in the reply that ran the tool and in the history of later ones."""
+    if isinstance(output, str):
+        return output
+    return json.dumps(output, separators=(",", ":"), ensure_ascii=False)
 
 
 def _tool_name(part: dict[str, Any]) -> str | None:

@@ -39,7 +39,7 @@ from workerbase.ports import (
     Turn,
 )
 from workerbase.services.continuations import last_step, tool_calls_of
-from workerbase.services.model_input import ModelInput
+from workerbase.services.model_input import ModelInput, tool_output_text
 from workerbase.services.retrieval import Passage, RetrievalService
 from workerbase.services.titles import CHAT_TITLE_PART, chat_title, title_source
 from workerbase.services.tools import BadToolInput, Tool, Toolbox, ToolContext, ToolError, parsed_or_raw
@@ -244,7 +244,7 @@ class ReplyGenerator:
             error = f"the tool {call.name} failed"
         else:
             context.emit({"type": "tool-output-available", "toolCallId": call.id, "output": output})
-            return _json_text(output)
+            return tool_output_text(output)
         context.emit({"type": "tool-output-error", "toolCallId": call.id, "errorText": error})
         return f"Error: {error}"
 
@@ -324,9 +324,3 @@ def _outcome(reason: str, counted: bool, tokens_in: int, tokens_out: int) -> Out
     if not counted:
         return Outcome(reason)
     return Outcome(reason, input_tokens=tokens_in, output_tokens=tokens_out)
-
-
-def _json_text(output: object) -> str:
-    if isinstance(output, str):
-        return output
-    return json.dumps(output, separators=(",", ":"), ensure_ascii=False)

@@ -54,9 +54,6 @@ class Toolbox:
         self._tools = {tool.name: tool for tool in tools}
         self._needing_approval = frozenset(needing_approval)
 
-    def names(self) -> list[str]:
-        return list(self._tools)
-
     def needs_approval(self, name: str) -> bool:
         """Whether the tool's calls wait for the user's approval before they run."""
         return name in self._needing_approval
