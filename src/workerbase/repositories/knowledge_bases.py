@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from workerbase.clock import iso
-from workerbase.ports import Statement
+from workerbase.ports import QueryResult, Statement
 from workerbase.records import KnowledgeBaseRecord
 from workerbase.repositories.rows import RecordRows
 
@@ -69,9 +69,15 @@ def delete_owned(knowledge_base_id: str, user_id: str) -> Statement:
 
 
 def count_owned(user_id: str, knowledge_base_ids: Sequence[str]) -> Statement:
-    """How many of these knowledge bases (`n`) are the user's."""
+    """How many of these knowledge bases (`n`) are the user's: run it in the batch of the work that
+    needs them, and check its result with `owns_all`."""
     return Statement(
         "SELECT count(*) AS n FROM knowledge_bases"
         " WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))",
         [user_id, json.dumps(list(knowledge_base_ids))],
     )
+
+
+def owns_all(counted: QueryResult, knowledge_base_ids: Sequence[str]) -> bool:
+    """Whether `count_owned`'s result says every one of these knowledge bases is the user's."""
+    return int(counted.rows[0]["n"] or 0) == len(set(knowledge_base_ids))

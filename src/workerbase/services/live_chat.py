@@ -179,7 +179,7 @@ class LiveChatService:
         record = chats.CHAT.decode(chat)
         sending.system_prompt, sending.untitled = record.system_prompt, not record.title
         sending.counted = count is not None and done[count].meta.changes > 0
-        if owned is not None and int(done[owned].rows[0]["n"] or 0) != len(set(sending.knowledge_base_ids)):
+        if owned is not None and not knowledge_bases.owns_all(done[owned], sending.knowledge_base_ids):
             await self._take_back(sending)
             raise KnowledgeBaseNotFound("no such knowledge base")
         if limit is not None and not sending.counted:

@@ -73,11 +73,13 @@ class RetrievalService:
         matches = await self._vectors.query(vector, top_k=CANDIDATES, namespace=user_id, filter=vector_filter)
         ranked = sources.select_ranked_chunks(user_id, fts_query(words), knowledge_base_ids, CANDIDATES)
         rows = sources.select_ready_chunks(user_id, [m.id for m in matches], knowledge_base_ids)
-        owned = knowledge_bases.count_owned(user_id, knowledge_base_ids or [])
-        done = await run_batch(self._db, [owned, ranked, rows])
-        wanted = set(knowledge_base_ids or ())
-        if int(done[owned].rows[0]["n"] or 0) != len(wanted):  # one of them is not the caller's
-            raise KnowledgeBaseNotFound("no such knowledge base")
+        if knowledge_base_ids is None:
+            done = await run_batch(self._db, [ranked, rows])
+        else:
+            owned = knowledge_bases.count_owned(user_id, knowledge_base_ids)
+            done = await run_batch(self._db, [owned, ranked, rows])
+            if not knowledge_bases.owns_all(done[owned], knowledge_base_ids):
+                raise KnowledgeBaseNotFound("no such knowledge base")
         text_ranks = {str(row["id"]): rank for rank, row in enumerate(done[ranked].rows, 1)}
         by_id = {str(row["id"]): row for row in [*done[ranked].rows, *done[rows].rows]}
         vector_hits = [m for m in matches if m.id in by_id]  # deleted since, or not ready: not shown
