@@ -86,9 +86,11 @@ class RoomLog:
             " VALUES (1, ?, '', 'running', NULL, 0)",
             job.to_json(),
         )
-        # A reply that goes on (its tool calls answered) is generated again under its id: the chunks of
-        # its earlier generation stay events for the tabs, no longer chunks of this one (offsets from 0).
-        self._sql("UPDATE events SET generation = NULL WHERE generation = ?", job.reply_id)
+        if job.continues:
+            # A reply that goes on (its tool calls answered) is generated again under its id: the chunks
+            # of its earlier generation stay events for the tabs, no longer chunks of this one (offsets
+            # from 0).
+            self._sql("UPDATE events SET generation = NULL WHERE generation = ?", job.reply_id)
         # Forget old events, never the new generation's (it has none yet) nor the last KEEP_EVENTS.
         self._sql("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?", KEEP_EVENTS)
 

@@ -76,8 +76,12 @@ def queue_again(source_id: str, user_id: str, knowledge_base_id: str, now: datet
     )
 
 
-def delete_source(source_id: str, user_id: str) -> Statement:
-    return Statement("DELETE FROM knowledge_sources WHERE id = ? AND user_id = ?", [source_id, user_id])
+def delete_source(source_id: str, user_id: str, knowledge_base_id: str) -> Statement:
+    """Nothing changes (`changes` 0) unless the source is the user's, in that knowledge base."""
+    return Statement(
+        "DELETE FROM knowledge_sources WHERE id = ? AND user_id = ? AND knowledge_base_id = ?",
+        [source_id, user_id, knowledge_base_id],
+    )
 
 
 def start_processing(source_id: str, user_id: str, generation: int, now: datetime) -> Statement:

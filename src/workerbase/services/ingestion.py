@@ -171,15 +171,18 @@ class IngestionService:
         return page_of(found, limit, lambda s: (s.created_at, s.id))
 
     async def remove(self, user_id: str, knowledge_base_id: str, source_id: str) -> None:
-        """The source and its chunks go at once (D1); their vectors with the next purge."""
-        await self.get(user_id, knowledge_base_id, source_id)
-        await run(self._db, sources.delete_source(source_id, user_id))
+        """The source and its chunks go at once (D1), in one round trip; their vectors with the next
+        purge."""
+        deleted = await run(self._db, sources.delete_source(source_id, user_id, knowledge_base_id))
+        if deleted.meta.changes == 0:
+            raise SourceNotFound("no such source in this knowledge base")
 
     async def _queue_or_take_back(self, source: KnowledgeSourceRecord) -> None:
         try:
             await self._queue.send(_message(source))
         except Exception:
-            await run(self._db, sources.delete_source(source.id, source.user_id))  # never queued forever
+            # Never left queued forever.
+            await run(self._db, sources.delete_source(source.id, source.user_id, source.knowledge_base_id))
             raise
 
     # --- the queue's consumer -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.api.conftest import CountingDatabase
 from tests.api.knowledge.support import (
     HARBORS,
     FlakyEmbedder,
@@ -138,7 +139,7 @@ async def test_unreadable_files_fail_at_once_with_why(
 
 
 async def test_removing_a_source_or_its_file_removes_its_chunks_and_then_its_vectors(
-    api: httpx.AsyncClient, ada: dict[str, str], platform: Platform
+    api: httpx.AsyncClient, ada: dict[str, str], platform: Platform, db: CountingDatabase
 ) -> None:
     kb = await knowledge_base(api, ada)
     file_a = await upload(api, ada, HARBORS.encode(), "a.md", "text/markdown")
@@ -146,8 +147,10 @@ async def test_removing_a_source_or_its_file_removes_its_chunks_and_then_its_vec
     a, b = await add(api, ada, kb, file_id=file_a), await add(api, ada, kb, file_id=file_b)
     await deliver(platform)
     chunk_ids = [c["id"] for c in await chunks_of(platform, a["id"]) + await chunks_of(platform, b["id"])]
+    db.round_trips = 0
     removed = await api.delete(f"/v1/knowledge-bases/{kb}/sources/{a['id']}", headers=ada)
     assert removed.status_code == 204
+    assert db.round_trips == 1
     assert (await api.delete(f"/v1/files/{file_b}", headers=ada)).status_code == 204  # takes its source along
     assert await chunks_of(platform, a["id"]) == await chunks_of(platform, b["id"]) == []
     assert (await api.get(f"/v1/knowledge-bases/{kb}/sources/{b['id']}", headers=ada)).status_code == 404
